@@ -2,7 +2,7 @@
 
 Data flows one way, one module per step:
 config or CLI flags (``config``, ``cli``) -> problem spec (``spec``) -> CP-SAT model
-(``model``, served by the exact DP in ``dp``) -> solve (``solve``) -> verified result
+(``model``, served by the exact DP in ``dp``) -> solve (``solver``) -> verified result
 (``result``) -> renderers (``render``). Counting (``counting``) is shared by all of them.
 
 The solver is imported lazily, so ``import cpshape`` and the counting helpers stay fast.
@@ -17,7 +17,7 @@ from .result import DepthResult, Report, Status, VerificationError
 from .spec import Constraints, Monotone, Prefer, Problem, SolverSettings, SpecError
 
 if TYPE_CHECKING:
-    from .solve import solve
+    from .solver import solve
 
 __version__ = "0.1.0"
 
@@ -44,7 +44,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "solve":
-        from .solve import solve
+        from .solver import solve
 
         return solve
     raise AttributeError(f"module 'cpshape' has no attribute {name!r}")

@@ -212,16 +212,16 @@ class Problem:
     def max_model_value(self) -> int:
         """Largest magnitude the CP-SAT model can hold: sum of the count's term bounds."""
         high = self.band()[1]
-        return (max(self.depths) + 3) * 2 * high
+        return (max(self.depths) + 3) * 4 * high
 
     def _check_overflow(self) -> None:
         if self.max_model_value() > INT64_LIMIT:
             high = self.band()[1]
-            limit = INT64_LIMIT // ((max(self.depths) + 3) * 2)
+            limit = INT64_LIMIT // ((max(self.depths) + 3) * 4)
             raise SpecError(
                 f"params band upper end {high} is too large: the CP-SAT model of depth "
                 f"{max(self.depths)} would exceed the 64-bit limit 2**62 - 1; keep the band's upper end "
-                f"below {limit} (that is (2**62 - 1) / (2 * (depth + 3)))"
+                f"below {limit} (that is (2**62 - 1) / (4 * (depth + 3)))"
             )
 
 
@@ -231,13 +231,15 @@ class SolverSettings:
 
     ``workers=1`` and a deterministic-time limit make runs reproducible: CP-SAT's single
     worker search is deterministic, wall-clock limits are not. ``time_limit`` (seconds of
-    wall clock) is an extra safety net and is off by default.
+    wall clock) is an extra safety net and is off by default. ``dp_work`` caps the exact
+    DP in 64-bit words shifted (about 1 s per 5e8 words here), also machine-independent.
     """
 
     time_limit: float | None = None
     deterministic_limit: float = 60.0
     workers: int = 1
     seed: int = 0
+    dp_work: int = 2 * 10**8
 
     def __post_init__(self) -> None:
         if self.time_limit is not None:
@@ -249,3 +251,4 @@ class SolverSettings:
             raise SpecError(f"deterministic_limit must be > 0, got {self.deterministic_limit}")
         _int(self.workers, "workers", 1)
         _int(self.seed, "seed", 0)
+        _int(self.dp_work, "dp_work", 0)

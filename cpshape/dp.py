@@ -1,0 +1,352 @@
+"""Exact dynamic programme over layers on big-integer bitsets (pure Python).
+
+For one depth ``m`` and a *window* of widths (every hidden width a multiple of ``q`` in
+``[q*w, q*(w+s)]``, so the spread is at most ``q*s``), the DP computes the exact set of
+reachable parameter counts. It walks the layers from the output back to the input: for
+each candidate width ``x`` of hidden layer ``i`` it keeps a bitset whose bit ``k`` says "the
+edges from layer ``i`` to the output can add exactly ``base_i + k`` parameters". A
+transition to a narrower or wider neighbour is a left shift by the edge's extra count;
+user rules between consecutive layers (ratios, monotone) simply drop transitions and
+per-layer rules (bounds, pins, multiple-of) drop candidates. Counts above the band's upper
+end are masked away as they appear (every edge only adds), so a bitset never holds more
+bits than the band allows.
+
+Iterating ``s = 0, 1, 2, ...`` and taking the union over all base widths ``w`` proves the
+least spread: the first ``s`` with a reachable count in the band is optimal because every
+smaller ``s`` was shown, exhaustively, to reach none. The same bitsets give the least
+``|deviation|`` at that spread and, walking forward greedily, the lexicographically smallest
+widths that hit a chosen count. ``docs/model.md`` explains the method with these names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from .counting import edge_count
+from .spec import Constraints, Monotone, Problem
+
+__all__ = [
+    "BudgetExhausted",
+    "DepthDP",
+    "Reach",
+    "Reachable",
+    "Window",
+    "WorkBudget",
+    "band_bits",
+    "best_count",
+    "canonical_widths",
+    "nearest_bits",
+    "pair_rule",
+    "reach_windows",
+    "sound_bounds",
+]
+
+PairRule = Callable[[int, int], bool]
+
+
+def pair_rule(rules: Constraints) -> PairRule | None:
+    """The rules between consecutive hidden widths ``x -> y`` as one exact predicate."""
+    checks: list[PairRule] = []
+    if rules.max_ratio is not None:
+        n, d = rules.max_ratio.numerator, rules.max_ratio.denominator
+        checks.append(lambda x, y: x * d <= n * y and y * d <= n * x)
+    if rules.ratio_range is not None:
+        lo, hi = rules.ratio_range
+        checks.append(
+            lambda x, y: x * lo.denominator >= lo.numerator * y and x * hi.denominator <= hi.numerator * y
+        )
+    if rules.monotone is Monotone.NON_INCREASING:
+        checks.append(lambda x, y: y <= x)
+    elif rules.monotone is Monotone.NON_DECREASING:
+        checks.append(lambda x, y: y >= x)
+    if not checks:
+        return None
+    return lambda x, y: all(check(x, y) for check in checks)
+
+
+class WorkBudget:
+    """Deterministic work limit for the DP, counted in 64-bit words shifted.
+
+    A wall-clock limit would make answers depend on the machine; this one does not.
+    """
+
+    def __init__(self, words: int) -> None:
+        self.left = words
+
+    def spend(self, bits: int) -> None:
+        self.left -= bits // 64 + 1
+
+    @property
+    def exhausted(self) -> bool:
+        return self.left <= 0
+
+
+class BudgetExhausted(Exception):
+    """The DP ran out of its work budget before deciding."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """Candidate widths per hidden layer and the count band they are judged against."""
+
+    candidates: tuple[tuple[int, ...], ...]
+    low: int
+    high: int
+
+
+@dataclass(frozen=True)
+class DepthDP:
+    """The DP for one depth: sizes, bias switch, per-layer rules and pair rule."""
+
+    input_size: int
+    output_size: int
+    depth: int
+    bias: bool
+    rules: Constraints
+
+    # ----------------------------------------------------------------- windows
+    def window(self, base: int, span: int, low: int, high: int) -> Window | None:
+        """Widths ``q*(base+d)``, ``0 <= d <= span``, filtered by per-layer rules."""
+        r, q = self.rules, self.rules.multiple_of
+        pins = r.pin_map()
+        layer: list[tuple[int, ...]] = []
+        for i in range(1, self.depth + 1):
+            values = [q * (base + d) for d in range(span + 1)]
+            values = [v for v in values if v >= r.min_width and (r.max_width is None or v <= r.max_width)]
+            if i in pins:
+                values = [v for v in values if v == pins[i]]
+            if not values:
+                return None
+            layer.append(tuple(values))
+        return Window(tuple(layer), low, high)
+
+    def _extreme_count(self, base: int, span: int, top: bool) -> int | None:
+        win = self.window(base, span, 1, 1)
+        if win is None:
+            return None
+        widths = [c[-1] if top else c[0] for c in win.candidates]
+        return self.count(widths)
+
+    def count(self, widths: list[int] | tuple[int, ...]) -> int:
+        sizes = (self.input_size, *widths, self.output_size)
+        return sum(edge_count(x, y, self.bias) for x, y in zip(sizes, sizes[1:], strict=False))
+
+    def bases(self, span: int, low: int, high: int) -> range:
+        """Base widths ``w`` whose window can reach the band (an interval: counts grow with w)."""
+        q, r = self.rules.multiple_of, self.rules
+        w_min = max(1, -(-r.min_width // q) - span)
+        w_max = (r.max_width // q) if r.max_width is not None else high
+        for _, pin in r.pins:
+            w_min, w_max = max(w_min, pin // q - span), min(w_max, pin // q)
+        if w_min > w_max:
+            return range(0)
+
+        def first(pred: Callable[[int], bool]) -> int:
+            lo, hi = w_min, w_max + 1  # smallest w in [w_min, w_max] with pred, else w_max + 1
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if pred(mid):
+                    hi = mid
+                else:
+                    lo = mid + 1
+            return lo
+
+        def reaches_low(w: int) -> bool:
+            top = self._extreme_count(w, span, top=True)
+            return top is not None and top >= low
+
+        def above_high(w: int) -> bool:
+            bottom = self._extreme_count(w, span, top=False)
+            return bottom is not None and bottom > high
+
+        start = first(reaches_low)
+        stop = first(above_high)
+        return range(start, max(start, stop))
+
+    # ------------------------------------------------------------------ the DP
+    def _edge_extra(self, x: int, y: int, x0: int, y0: int) -> int:
+        return edge_count(x, y, self.bias) - edge_count(x0, y0, self.bias)
+
+    def _layers(self, win: Window) -> tuple[list[tuple[int, ...]], int, int]:
+        cands = list(win.candidates)
+        base = self.count([c[0] for c in cands])
+        return cands, base, win.high - base
+
+    def backward(self, win: Window, budget: WorkBudget, keep: bool) -> tuple[int, int, list[dict[int, int]]]:
+        """Reachable count offsets (bit k: count ``base + k``) and, if ``keep``, every layer's sets."""
+        cands, base, cap = self._layers(win)
+        if cap < 0:
+            return 0, base, []
+        mask = (1 << (cap + 1)) - 1
+        rule = pair_rule(self.rules)
+        c, m = self.output_size, self.depth
+        last0 = cands[-1][0]
+        current = {
+            x: (1 << extra) if (extra := self._edge_extra(x, c, last0, c)) <= cap else 0 for x in cands[-1]
+        }
+        kept = [current] if keep else []
+        for i in range(m - 2, -1, -1):
+            x0, y0 = cands[i][0], cands[i + 1][0]
+            nxt: dict[int, int] = {}
+            for x in cands[i]:
+                acc = 0
+                for y, bits in current.items():
+                    if not bits or (rule is not None and not rule(x, y)):
+                        continue
+                    extra = self._edge_extra(x, y, x0, y0)
+                    if extra <= cap:
+                        acc |= (bits << extra) & mask
+                        budget.spend(bits.bit_length() + extra)
+                nxt[x] = acc
+            if budget.exhausted:
+                raise BudgetExhausted
+            current = nxt
+            if keep:
+                kept.append(current)
+        kept.reverse()
+        a, first0 = self.input_size, cands[0][0]
+        total = 0
+        for x, bits in current.items():
+            extra = self._edge_extra(a, x, a, first0)
+            if bits and extra <= cap:
+                total |= (bits << extra) & mask
+        return total, base, kept
+
+    def reachable(self, win: Window, budget: WorkBudget) -> tuple[int, int]:
+        """``(bits, base)``: count ``base + k`` is reachable in the window iff bit ``k`` is set."""
+        bits, base, _ = self.backward(win, budget, keep=False)
+        lowest = win.low - base
+        if lowest > 0:
+            bits = (bits >> lowest) << lowest
+        return bits, base
+
+    def lex_min(self, win: Window, target: int, budget: WorkBudget) -> tuple[int, ...] | None:
+        """Lexicographically smallest widths in the window whose count is exactly ``target``."""
+        _, base, kept = self.backward(win, budget, keep=True)
+        need = target - base
+        if need < 0 or not kept:
+            return None
+        cands = list(win.candidates)
+        rule = pair_rule(self.rules)
+        a, widths = self.input_size, []
+        prev, prev0 = a, a
+        for i, layer_sets in enumerate(kept):
+            y0 = cands[i][0]
+            for y in cands[i]:
+                if i and rule is not None and not rule(prev, y):
+                    continue
+                rest = need - self._edge_extra(prev, y, prev0, y0)
+                if rest >= 0 and (layer_sets[y] >> rest) & 1:
+                    widths.append(y)
+                    need, prev, prev0 = rest, y, y0
+                    break
+            else:
+                return None
+        return tuple(widths)
+
+
+def nearest_bits(bits: int, position: int) -> list[int]:
+    """Set bits of ``bits`` closest to ``position``: the nearest at or below it, then above it."""
+    found: list[int] = []
+    if position >= 0 and (below := bits & ((1 << (position + 1)) - 1)):
+        found.append(below.bit_length() - 1)
+    start = max(position + 1, 0)
+    if above := bits >> start:
+        found.append((above & -above).bit_length() - 1 + start)
+    return found
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Counts reachable in one window: count ``base + k`` for every set bit ``k`` of ``bits``."""
+
+    dp: DepthDP
+    window: Window
+    bits: int
+    base: int
+
+    def nearest(self, target: int) -> list[int]:
+        """Reachable counts closest to ``target`` (at most one below and one above)."""
+        return [self.base + k for k in nearest_bits(self.bits, target - self.base)]
+
+    def hits(self, count: int) -> bool:
+        k = count - self.base
+        return k >= 0 and bool((self.bits >> k) & 1)
+
+    def widths(self, count: int, budget: WorkBudget) -> tuple[int, ...] | None:
+        return self.dp.lex_min(self.window, count, budget)
+
+    def band_bits(self, low: int, budget: WorkBudget) -> int:
+        shift = self.base - low
+        return (self.bits << shift) if shift >= 0 else (self.bits >> -shift)
+
+
+class Reachable(Protocol):
+    """What the searches share: the counts one piece of the search space reaches."""
+
+    def nearest(self, target: int) -> list[int]: ...
+    def hits(self, count: int) -> bool: ...
+    def widths(self, count: int, budget: WorkBudget) -> tuple[int, ...] | None: ...
+    def band_bits(self, low: int, budget: WorkBudget) -> int: ...
+
+
+def reach_windows(dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget) -> list[Reach]:
+    """Every window of width ``span`` (in multiples of q) that reaches the band, with its counts."""
+    found = []
+    for base in dp.bases(span, low, high):
+        win = dp.window(base, span, low, high)
+        if win is None:
+            continue
+        bits, origin = dp.reachable(win, budget)
+        if bits:
+            found.append(Reach(dp, win, bits, origin))
+    return found
+
+
+def best_count(reaches: Sequence[Reachable], target: int) -> int:
+    """The reachable count closest to ``target``; ties go to the count below the target."""
+    options = {count for reach in reaches for count in reach.nearest(target)}
+    return min(options, key=lambda count: (abs(count - target), count))
+
+
+def canonical_widths(reaches: Sequence[Reachable], count: int, budget: WorkBudget) -> tuple[int, ...]:
+    """Lexicographically smallest widths, over all pieces, whose count is exactly ``count``."""
+    shapes = [w for reach in reaches if reach.hits(count) and (w := reach.widths(count, budget)) is not None]
+    if not shapes:
+        raise AssertionError(f"count {count} marked reachable but no widths reconstructed")
+    return min(shapes)
+
+
+def band_bits(reaches: Sequence[Reachable], low: int, high: int, budget: WorkBudget) -> int:
+    """Union of the reachable counts as one bitset over the band (bit k: count ``low + k``)."""
+    total = 0
+    for reach in reaches:
+        total |= reach.band_bits(low, budget)
+    return total & ((1 << (high - low + 1)) - 1)
+
+
+def sound_bounds(problem: Problem, depth: int, high: int) -> list[tuple[int, int]]:
+    """Width bounds per hidden layer that no shape with count <= ``high`` can break.
+
+    Width ``b_i`` multiplies its two neighbours (each at least the smallest allowed width,
+    or the input/output size at the ends), and every other term of the count is positive,
+    so ``b_i * (left + right + bias) <= high``. Nothing else is assumed: shapes far from
+    uniform, such as [70, 564] at 784 -> 10 and 100,000 weights, stay inside.
+    """
+    rules, q = problem.constraints, problem.constraints.multiple_of
+    floor = max(rules.min_width, q)
+    floor = -(-floor // q) * q
+    pins = rules.pin_map()
+    bounds = []
+    for i in range(1, depth + 1):
+        left = problem.input_size if i == 1 else floor
+        right = problem.output_size if i == depth else floor
+        top = high // (left + right + int(problem.bias))
+        if rules.max_width is not None:
+            top = min(top, rules.max_width)
+        top = top // q * q
+        lo, hi = (pins[i], pins[i]) if i in pins else (floor, top)
+        bounds.append((lo, hi))
+    return bounds

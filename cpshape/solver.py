@@ -1,0 +1,404 @@
+"""Orchestration: solve every depth, in lexicographic stages, and map statuses honestly.
+
+Per depth the objective is lexicographic. With ``prefer="spread"``: (1) least spread,
+(2) least ``|deviation|``, (3) the count below the target on a tie, (4) the
+lexicographically smallest widths (a unique, canonical answer). ``prefer="deviation"``
+swaps (1) and (2). The exact DP (:mod:`cpshape.dp`) decides these stages first under a
+deterministic work budget; when it runs out, the CP-SAT model (:mod:`cpshape.model`) solves
+the remaining stages, told which spreads the DP already ruled out. Either way every answer
+is recounted in pure Python and then checked against one CP-SAT model that holds every
+depth, widths fixed: the model of record has to accept it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+from ortools.sat.python import cp_model
+
+from . import __version__
+from .dp import (
+    BudgetExhausted,
+    DepthDP,
+    Reachable,
+    WorkBudget,
+    band_bits,
+    best_count,
+    canonical_widths,
+    nearest_bits,
+    reach_windows,
+    sound_bounds,
+)
+from .model import ShapeModel, build_model
+from .result import DepthResult, Report, Status, VerificationError, verify
+from .spec import Prefer, Problem, SolverSettings
+from .twolayer import reach_pairs
+
+__all__ = ["solve"]
+
+Progress = Callable[[DepthResult], None]
+#: Shared mode intersects reachable-count bitsets over the whole band; wider bands go to CP-SAT.
+SHARED_BAND_BITS = 1 << 27
+
+
+def solve(problem: Problem, settings: SolverSettings | None = None, *, progress: Progress | None = None) -> Report:
+    """Solve ``problem`` for every depth and return a verified :class:`Report`."""
+    settings = settings or SolverSettings()
+    band = problem.band()
+    if problem.same_count:
+        results, shared = _solve_shared(problem, settings, band, progress)
+    else:
+        results, shared = [], None
+        for m in problem.depths:
+            result = _solve_depth(problem, settings, m, band)
+            results.append(result)
+            if progress:
+                progress(result)
+    _certify(problem, settings, results, shared)
+    versions = {"cpshape": __version__, "ortools": _ortools_version()}
+    return Report(problem, settings, tuple(results), shared, versions)
+
+
+def _ortools_version() -> str:
+    import ortools
+
+    return ortools.__version__
+
+
+# ----------------------------------------------------------------------- per depth
+def _span_limit(problem: Problem, m: int, high: int) -> int:
+    """Largest spread (in multiples of q) any valid shape of depth ``m`` can have."""
+    if m == 1:
+        return 0
+    q, bounds = problem.constraints.multiple_of, sound_bounds(problem, m, high)
+    limit = (max(hi for _, hi in bounds) - min(lo for lo, _ in bounds)) // q
+    if problem.constraints.max_spread is not None:
+        limit = min(limit, problem.constraints.max_spread // q)
+    return max(limit, 0)
+
+
+def _depth_dp(problem: Problem, m: int) -> DepthDP:
+    return DepthDP(problem.input_size, problem.output_size, m, problem.bias, problem.constraints)
+
+
+def _reach(dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget) -> list[Reachable]:
+    """Shapes reaching the band at this span: the window DP, or the exact depth-2 search.
+
+    Depth 2 returns spread exactly ``q*span``; the window DP returns every spread up to it.
+    Scanning spans upwards, both give the same first hit.
+    """
+    if dp.depth == 2:
+        return list(reach_pairs(dp.input_size, dp.output_size, dp.bias, dp.rules, span, low, high, budget))
+    return list(reach_windows(dp, span, low, high, budget))
+
+
+def _reach_upto(dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget) -> list[Reachable]:
+    """Every shape with spread at most ``q*span`` that reaches the band."""
+    if dp.depth != 2:
+        return _reach(dp, span, low, high, budget)
+    return [piece for t in range(span + 1) for piece in _reach(dp, t, low, high, budget)]
+
+
+def _scan(
+    dp: DepthDP, low: int, high: int, first: int, last: int, budget: WorkBudget
+) -> tuple[int, list[Reachable] | None]:
+    """Spans ``first..last`` in order: ``(span, reaches)`` at the first that reaches the band,
+    ``(last + 1, None)`` when none does. On budget exhaustion raises ``_Stopped(span)``.
+    """
+    for span in range(first, last + 1):
+        try:
+            found = _reach(dp, span, low, high, budget)
+        except BudgetExhausted:
+            raise _Stopped(span) from None
+        if budget.exhausted:
+            raise _Stopped(span + 1 if not found else span)
+        if found:
+            return span, found
+    return last + 1, None
+
+
+class _Stopped(Exception):
+    def __init__(self, span: int) -> None:
+        self.span = span  # spans below this one are proven not to reach the band
+
+
+def _solve_depth(problem: Problem, settings: SolverSettings, m: int, band: tuple[int, int]) -> DepthResult:
+    start = time.perf_counter()
+    low, high = band
+    target = problem.params
+    dp, budget = _depth_dp(problem, m), WorkBudget(settings.dp_work)
+    limit = _span_limit(problem, m, high)
+    spread_floor = 0
+    try:
+        if problem.prefer is Prefer.SPREAD:
+            _, reaches = _scan(dp, low, high, 0, limit, budget)
+            if reaches is None:
+                return _infeasible(problem, settings, m, band, start, "dp")
+            count = best_count(reaches, target)
+        else:
+            span, reaches = _scan(dp, target, target, 0, limit, budget)
+            count = target
+            if reaches is None:
+                # No exact count at any spread: every shape lies in the widest window.
+                everything = _reach_upto(dp, limit, low, high, budget)
+                if not everything:
+                    return _infeasible(problem, settings, m, band, start, "dp")
+                count = best_count(everything, target)
+                _, reaches = _scan(dp, count, count, 0, limit, budget)
+                assert reaches is not None
+        widths = canonical_widths(reaches, count, budget)
+    except (_Stopped, BudgetExhausted) as stop:
+        if isinstance(stop, _Stopped) and problem.prefer is Prefer.SPREAD:
+            spread_floor = stop.span
+        return _cp_depth(problem, settings, m, band, start, spread_floor)
+    result = DepthResult(
+        m, Status.OPTIMAL, widths, count, seconds=time.perf_counter() - start, proof="dp", target=target
+    )
+    return verify(problem, result, band)
+
+
+def _infeasible(
+    problem: Problem, settings: SolverSettings, m: int, band: tuple[int, int], start: float, proof: str
+) -> DepthResult:
+    nearest = _nearest(problem, settings, m, band)
+    return DepthResult(
+        m,
+        Status.INFEASIBLE,
+        nearest=nearest,
+        seconds=time.perf_counter() - start,
+        proof=proof,
+        joined=False,
+        target=problem.params,
+    )
+
+
+# ------------------------------------------------------------------------- CP-SAT
+class _Stages:
+    """Lexicographic stages on one CP-SAT model: optimise, fix the optimum, re-hint, repeat."""
+
+    def __init__(self, shape: ShapeModel, settings: SolverSettings) -> None:
+        self.shape, self.model = shape, shape.ort_model
+        self.solver = cp_model.CpSolver()
+        params = self.solver.parameters
+        params.num_workers = settings.workers
+        params.random_seed = settings.seed
+        params.max_deterministic_time = settings.deterministic_limit
+        if settings.time_limit is not None:
+            params.max_time_in_seconds = settings.time_limit
+        self.proven = True
+        self.found = False
+
+    def minimize(self, expr: cp_model.LinearExprT) -> int | None:
+        """Optimise ``expr``; return its value and pin it, or ``None`` if nothing was found.
+
+        After a stage fails to prove optimality, later stages cannot be proven either.
+        """
+        self.model.minimize(expr)
+        status = self.solver.solve(self.model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if status == cp_model.INFEASIBLE and self.found:
+                raise VerificationError("CP-SAT lost a solution it had found in an earlier stage")
+            self.proven = self.proven and status == cp_model.INFEASIBLE
+            return None
+        self.found = True
+        self.proven = self.proven and status == cp_model.OPTIMAL
+        value = round(self.solver.objective_value)
+        self.model.add(expr == value)
+        self.model.clear_hints()
+        for dv in self.shape.depths.values():
+            for var in dv.units:
+                self.model.add_hint(var, self.solver.value(var))
+        return value
+
+    def widths(self, m: int) -> tuple[int, ...]:
+        return tuple(self.shape.multiple_of * self.solver.value(v) for v in self.shape.depths[m].units)
+
+
+def _cp_depth(
+    problem: Problem, settings: SolverSettings, m: int, band: tuple[int, int], start: float, spread_floor: int
+) -> DepthResult:
+    """Solve one depth with CP-SAT alone, knowing spreads below ``spread_floor`` are ruled out."""
+    shape = build_model(problem, [m], band)
+    dv = shape.depths[m]
+    if spread_floor:
+        shape.ort_model.add(dv.spread_units >= spread_floor).with_name(f"d{m}_dp_spread_floor")
+    stages = _Stages(shape, settings)
+    order = [dv.spread_units, dv.absdev]
+    if problem.prefer is Prefer.DEVIATION:
+        order.reverse()
+    for expr in [*order, dv.count, *dv.units]:
+        if stages.minimize(expr) is None:
+            break
+    proof = "cp-sat" if not spread_floor else "dp+cp-sat"
+    if not stages.found:
+        if stages.proven:
+            return _infeasible(problem, settings, m, band, start, proof)
+        return DepthResult(m, Status.UNKNOWN, seconds=time.perf_counter() - start, proof=proof,
+                           joined=False, target=problem.params)
+    widths = stages.widths(m)
+    status = Status.OPTIMAL if stages.proven else Status.FEASIBLE
+    params = stages.solver.value(dv.count)
+    result = DepthResult(m, status, widths, params, seconds=time.perf_counter() - start, proof=proof,
+                         target=problem.params)
+    return verify(problem, result, band)
+
+
+def _nearest(
+    problem: Problem, settings: SolverSettings, m: int, band: tuple[int, int]
+) -> tuple[int | None, int | None]:
+    """Achievable counts just below and above the band, each proven by CP-SAT (else None).
+
+    The search above stops at twice the band's upper end.
+    """
+    low, high = band
+    found: list[int | None] = []
+    for side_band, sign in (((1, low - 1), -1), ((high + 1, 2 * high), 1)):
+        if side_band[0] > side_band[1]:
+            found.append(None)
+            continue
+        shape = build_model(problem, [m], side_band)
+        stages = _Stages(shape, settings)
+        value = stages.minimize(sign * shape.depths[m].count)
+        found.append(sign * value if value is not None and stages.proven else None)
+    return found[0], found[1]
+
+
+def _certify(
+    problem: Problem, settings: SolverSettings, results: list[DepthResult], shared: int | None
+) -> None:
+    """Check every answer against one CP-SAT model holding every depth, widths fixed."""
+    band = problem.band()
+    joined = [r for r in results if r.widths is not None and shared is not None and r.joined]
+    alone = [r for r in results if r.widths is not None and r not in joined]
+    for group, group_band in ((joined, (shared, shared)), (alone, band)):
+        if not group:
+            continue
+        domains = {r.depth: [(w, w) for w in r.widths or ()] for r in group}
+        depths = [r.depth for r in group]
+        shape = build_model(problem, depths, (group_band[0] or 0, group_band[1] or 0), domains=domains)
+        status = _Stages(shape, settings).solver.solve(shape.ort_model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            raise VerificationError(f"the CP-SAT model rejects the shapes of depths {depths} (status {status})")
+
+
+# ---------------------------------------------------------------------- shared
+def _solve_shared(
+    problem: Problem, settings: SolverSettings, band: tuple[int, int], progress: Progress | None
+) -> tuple[list[DepthResult], int | None]:
+    """One count every joinable depth hits exactly.
+
+    Stages: (1) least largest spread over the joined depths, (2) that count closest to the
+    target (below on a tie), (3) each depth's own least spread at that count, (4) the
+    smallest widths. Depths that reach no count in the band cannot join and are reported
+    infeasible with their nearest counts; they never sink the others.
+    """
+    low, high = band
+    target = problem.params
+    alone = {m: _solve_depth(problem, settings, m, band) for m in problem.depths}
+    joinable = [m for m, r in alone.items() if r.status in (Status.OPTIMAL, Status.FEASIBLE)]
+    if not joinable:
+        return _emit(list(alone.values()), progress), None
+    if all(alone[m].params == alone[joinable[0]].params for m in joinable):
+        # Each depth's own optimum already agrees (always so for an exact target).
+        return _emit(list(alone.values()), progress), alone[joinable[0]].params
+    start = time.perf_counter()
+    count = None
+    spread_first = problem.prefer is Prefer.SPREAD
+    if spread_first and high - low < SHARED_BAND_BITS and all(alone[m].proof == "dp" for m in joinable):
+        floors = {m: alone[m].spread or 0 for m in joinable}
+        count = _shared_count_dp(problem, settings, joinable, floors, band)
+    if count is None:
+        results, count = _shared_cp(problem, settings, joinable, alone, band, start)
+        return _emit(results, progress), count
+    share = (time.perf_counter() - start) / len(joinable)
+    exact = replace(problem, params=count, tolerance=0, tolerance_abs=None, prefer=Prefer.SPREAD)
+    results = []
+    for m in problem.depths:
+        if m in joinable:
+            one = _solve_depth(exact, settings, m, (count, count))
+            extra = alone[m].seconds + share
+            one = replace(one, target=target, seconds=one.seconds + extra)
+            results.append(one)
+        else:
+            results.append(alone[m])
+    return _emit(results, progress), count
+
+
+def _emit(results: list[DepthResult], progress: Progress | None) -> list[DepthResult]:
+    if progress:
+        for r in results:
+            progress(r)
+    return results
+
+
+def _shared_count_dp(
+    problem: Problem, settings: SolverSettings, depths: list[int], floors: dict[int, int], band: tuple[int, int]
+) -> int | None:
+    """The DP's shared count: least largest spread first, then closest to the target."""
+    low, high = band
+    q = problem.constraints.multiple_of
+    budget = WorkBudget(settings.dp_work)
+    limit = max(_span_limit(problem, m, high) for m in depths)
+    dps = {m: _depth_dp(problem, m) for m in depths}
+    reached = dict.fromkeys(depths, 0)  # per depth: band bitset of counts at spread <= span
+    try:
+        for span in range(max(floors.values()) // q, limit + 1):
+            common = -1
+            for m in depths:
+                top = min(span, _span_limit(problem, m, high))
+                first = floors[m] // q if span == max(floors.values()) // q else top
+                for t in range(first, top + 1):
+                    reached[m] |= band_bits(_reach(dps[m], t, low, high, budget), low, high, budget)
+                common &= reached[m]
+            if budget.exhausted:
+                return None
+            if common > 0:
+                picks = nearest_bits(common, problem.params - low)
+                return min((low + k for k in picks), key=lambda n: (abs(n - problem.params), n))
+    except BudgetExhausted:
+        return None
+    return None
+
+
+def _shared_cp(
+    problem: Problem,
+    settings: SolverSettings,
+    depths: list[int],
+    alone: dict[int, DepthResult],
+    band: tuple[int, int],
+    start: float,
+) -> tuple[list[DepthResult], int | None]:
+    """CP-SAT shared model for the depths the DP could not settle within its budget."""
+    shape = build_model(problem, depths, band, shared=True)
+    assert shape.shared_count is not None and shape.joins is not None
+    model, joins = shape.ort_model, shape.joins
+    stages = _Stages(shape, settings)
+    dvs = [shape.depths[m] for m in depths]
+    largest = model.new_int_var(0, band[1], "largest_spread")
+    for m, dv in shape.depths.items():
+        model.add(largest >= dv.spread_units).only_enforce_if(joins[m])
+    absdev = model.new_int_var(0, max(band[1] - problem.params, problem.params - band[0]), "absdev")
+    model.add_abs_equality(absdev, shape.shared_count - problem.params)
+    order = [largest, absdev] if problem.prefer is Prefer.SPREAD else [absdev, largest]
+    joined = -sum(joins.values())
+    for expr in [joined, *order, shape.shared_count, *(dv.spread_units for dv in dvs), *(u for dv in dvs for u in dv.units)]:
+        if stages.minimize(expr) is None:
+            break
+    elapsed = (time.perf_counter() - start) / len(problem.depths)
+    results = []
+    for m in problem.depths:
+        if m not in depths or (stages.found and not stages.solver.value(joins[m])):
+            results.append(replace(alone[m], joined=False))
+        elif not stages.found:
+            status = Status.INFEASIBLE if stages.proven else Status.UNKNOWN
+            results.append(DepthResult(m, status, seconds=elapsed, proof="cp-sat", joined=False,
+                                       target=problem.params))
+        else:
+            status = Status.OPTIMAL if stages.proven else Status.FEASIBLE
+            params = stages.solver.value(shape.depths[m].count)
+            results.append(verify(problem, DepthResult(m, status, stages.widths(m), params, seconds=elapsed,
+                                                       proof="cp-sat", target=problem.params), band))
+    shared = stages.solver.value(shape.shared_count) if stages.found else None
+    return results, shared
