@@ -253,7 +253,7 @@ def solve(
     _check_out(out)
     chosen = format or (SUFFIX_FORMATS.get(out.suffix.lower(), "table") if out is not None else "table")
 
-    from .solve import solve as run_solver  # lazy: imports OR-Tools
+    from .solver import solve as run_solver  # lazy: imports OR-Tools
 
     show_bar = not quiet and sys.stderr.isatty()
     with render.progress_reporter(len(problem.depths), show_bar, _describe if verbose else None) as progress:

@@ -259,9 +259,13 @@ def problem_title(problem: Problem) -> str:
         band = "(exact)"
     shared = ", one shared count" if problem.same_count else ""
     prefer = ", closest count first" if problem.prefer.value == "deviation" else ""
-    sizes = f"{problem.input_size} inputs -> {problem.output_size} outputs"
+    sizes = f"{_plural(problem.input_size, 'input')} -> {_plural(problem.output_size, 'output')}"
     return (f"{sizes}, depths {depth_ranges(problem.depths)}: P = {problem.params:,} {band}, "
             f"bias {'on' if problem.bias else 'off'}{shared}{prefer}")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def constraints_text(problem: Problem) -> str:
@@ -306,7 +310,7 @@ def summary(report: Report) -> str:
         count = "none" if report.shared_count is None else f"{report.shared_count:,}"
         shared = f" Shared count: {count}, hit by {joined} of {n} depths."
     if report.all_optimal:
-        return f"All {n} depths proven optimal.{shared}"
+        return f"{'The depth is' if n == 1 else f'All {n} depths'} proven optimal.{shared}"
     rest = ", ".join(f"{counts[s]} {s.value}" for s in Status if counts[s])
     return f"Not every depth is proven optimal: {rest}.{shared}"
 

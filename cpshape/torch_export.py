@@ -149,7 +149,9 @@ def describe_problem(report: Report) -> list[str]:
         mode = "per depth (each depth nearest the target on its own)"
     return [
         f"input size: {problem.input_size}, output size: {problem.output_size}",
-        f"params target: {problem.params:,} ({tolerance}, accepted band [{low:,}, {high:,}])",
+        f"params target: {problem.params:,} ({tolerance}"
+        + ("" if low == high else f", accepted band [{low:,}, {high:,}]")
+        + ")",
         f"bias: {'on' if problem.bias else 'off'}",
         f"mode: {mode}",
         f"depths asked: {', '.join(str(d) for d in problem.depths)}",
