@@ -8,7 +8,9 @@ Exit codes: 0 every depth has a shape within the band; 1 some depth is infeasibl
 unknown (the others are still printed); 2 invalid input (nothing on stdout, no file written).
 
 To add a command, write a function decorated with ``@app.command()``; reuse
-:func:`problem_from_options` for the problem flags and :func:`emit` for output.
+:func:`problem_from_options` for the problem flags and :func:`emit` for output. The commands
+``count``, ``baseline``, ``shapes``, ``common`` and ``pareto`` and the extra ``solve`` steps
+(``--compare``, ``--rules``, ``--verify``, ``--plot``) live in :mod:`cpshape.cli_extra`.
 """
 
 from __future__ import annotations
@@ -35,21 +37,38 @@ class Format(StrEnum):
     JSON = "json"
     CSV = "csv"
     MARKDOWN = "markdown"
+    PYTORCH = "pytorch"
+
+
+class Verify(StrEnum):
+    """Independent recounts ``solve --verify`` can run."""
+
+    TORCH = "torch"
+
+
+def _pytorch(report: Report, extras: render.Extras = render.NO_EXTRAS) -> str:
+    from .torch_export import pytorch_source  # writes text only; needs no torch
+
+    return pytorch_source(report)
 
 
 __all__ = ["EXIT_INFEASIBLE", "EXIT_INVALID", "EXIT_OK", "FORMATS", "app", "main", "write_atomic"]
 
 EXIT_OK, EXIT_INFEASIBLE, EXIT_INVALID = 0, 1, 2
 
-#: Output formats: name -> renderer. ``table`` is the default and, on a terminal, coloured.
-FORMATS: dict[str, Callable[[Report], str]] = {
+#: Output formats: name -> renderer ``(report, extras=...)``. ``table`` is the default and,
+#: on a terminal, coloured. ``pytorch`` is solve's only (a Python module, see torch_export).
+FORMATS: dict[str, Callable[..., str]] = {
     "table": render.render_table,
     "json": render.render_json,
     "csv": render.render_csv,
     "markdown": render.render_markdown,
+    "pytorch": _pytorch,
 }
 #: ``--out`` suffixes that choose the format when ``--format`` is not given.
-SUFFIX_FORMATS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown"}
+SUFFIX_FORMATS = {
+    ".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown", ".py": "pytorch",
+}  # fmt: skip
 
 app = typer.Typer(
     name="cpshape",
@@ -60,7 +79,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-PROBLEM, RULES, SOLVER, OUTPUT = "Problem", "Constraints", "Solver", "Output"
+PROBLEM, RULES, SOLVER, OUTPUT, EXTRA = "Problem", "Constraints", "Solver", "Output", "Extras"
 
 
 def fail(message: str) -> NoReturn:
@@ -112,16 +131,16 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def _check_out(out: Path | None) -> None:
+def _check_out(out: Path | None, flag: str = "--out") -> None:
     if out is None:
         return
     if out.is_dir():
-        fail(f"--out {str(out)!r} is a directory; give a file name")
+        fail(f"{flag} {str(out)!r} is a directory; give a file name")
     parent = out.resolve().parent
     if not parent.is_dir():
-        fail(f"--out {str(out)!r}: directory {str(parent)!r} does not exist")
+        fail(f"{flag} {str(out)!r}: directory {str(parent)!r} does not exist")
     if not os.access(parent, os.W_OK):
-        fail(f"--out {str(out)!r}: directory {str(parent)!r} is not writable")
+        fail(f"{flag} {str(out)!r}: directory {str(parent)!r} is not writable")
 
 
 def emit(text: str, out: Path | None, quiet: bool) -> None:
@@ -205,8 +224,8 @@ def solve(
     workers: Annotated[Text, _opt("--workers", "Workers; 1 (default) is reproducible.", SOLVER, N)] = None,
     seed: Annotated[Text, _opt("--seed", "CP-SAT random seed (default 0).", SOLVER, N)] = None,
     format: Annotated[
-        Format | None, _opt("--format", "Output format (default table, or from the --out suffix).", OUTPUT,
-                            None, "-f")
+        Format | None, _opt("--format", "Output format (default table, or from the --out suffix); pytorch "
+                            "prints a Python module building the models.", OUTPUT, None, "-f")
     ] = None,
     out: Annotated[
         Path | None, _opt("--out", "Write the output to FILE (atomically).", OUTPUT, "FILE", "-o")
@@ -220,6 +239,18 @@ def solve(
     verbose: Annotated[
         bool, _opt("--verbose", "Report each depth on stderr as it finishes.", OUTPUT, None, "-v")
     ] = False,
+    compare: Annotated[
+        bool, _opt("--compare", "Add the uniform-width baseline's widths and deviation.", EXTRA)
+    ] = False,
+    rules: Annotated[
+        bool, _opt("--rules", "Check each shape against 3 rules of thumb (heuristics, not advice).", EXTRA)
+    ] = False,
+    verify: Annotated[
+        Verify | None, _opt("--verify", "Build each shape in PyTorch, check its count (needs torch).", EXTRA)
+    ] = None,
+    plot: Annotated[
+        Path | None, _opt("--plot", "Also draw the shapes to FILE.png (needs matplotlib).", EXTRA, "FILE")
+    ] = None,
 ) -> None:
     """Find, for every depth, the hidden widths whose parameter count is closest to P.
 
@@ -229,6 +260,7 @@ def solve(
       cpshape solve --input 4 --output 3 --params 1k --depths 2 --tolerance 1%
       cpshape solve --config examples/iris.toml --format json
       cpshape solve --config examples/mnist.toml --depths 3 --out mnist.csv
+      cpshape solve --input 784 --output 10 --params 100k --depths 2-4 --compare --rules
 
     [bold]Exit codes[/]
 
@@ -251,6 +283,7 @@ def solve(
     except SpecError as exc:
         fail(str(exc))
     _check_out(out)
+    cli_extra.check_solve_extras(verify is not None, plot)
     chosen = format or (SUFFIX_FORMATS.get(out.suffix.lower(), "table") if out is not None else "table")
 
     from .solver import solve as run_solver  # lazy: imports OR-Tools
@@ -261,10 +294,11 @@ def solve(
             report = run_solver(problem, settings, progress=progress)
         except SpecError as exc:
             fail(str(exc))
+    extras = cli_extra.finish_solve(report, compare, rules, verify is not None, plot, quiet)
     if chosen == "table" and out is None:
-        text = render.render_table(report, console=render.stdout_console())
+        text = render.render_table(report, console=render.stdout_console(), extras=extras)
     else:
-        text = FORMATS[chosen](report)
+        text = FORMATS[chosen](report, extras=extras)
     emit(text, out, quiet)
     missing = [r for r in report.results if r.widths is None]
     if not quiet and not verbose:
@@ -301,3 +335,6 @@ def init(
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="cpshape")
+
+
+from . import cli_extra  # noqa: E402  (registers count, baseline, shapes, common and pareto on app)

@@ -253,8 +253,8 @@ KEYS: dict[str, Key] = {
     "seed": Key("solver", _at_least(0)),
 }
 REQUIRED = ("input", "output", "params", "depths")
-#: Top-level keys of the solve JSON that describe results, not the run; ignored on load.
-OUTPUT_ONLY = ("cpshape", "ortools", "band", "shared_count", "all_optimal", "results")
+#: Top-level keys of the solve (and pareto) JSON that are not config keys; ignored on load.
+OUTPUT_ONLY = ("cpshape", "ortools", "band", "shared_count", "all_optimal", "results", "dp_work")
 _TABLES = ("problem", "problem.constraints", "solver")
 
 

@@ -8,6 +8,7 @@ hidden widths ``b_1..b_m`` (the *depth* is ``m``) and output size ``c``. Layer `
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -62,7 +63,7 @@ def breakdown(sizes: Sequence[int], bias: bool = True) -> list[LayerCount]:
     _check_sizes(sizes)
     return [
         LayerCount(n_in, n_out, n_in * n_out, n_out if bias else 0)
-        for n_in, n_out in zip(sizes, sizes[1:], strict=False)
+        for n_in, n_out in itertools.pairwise(sizes)
     ]
 
 
@@ -75,7 +76,7 @@ def count_params(sizes: Sequence[int], bias: bool = True) -> int:
     12960
     """
     _check_sizes(sizes)
-    return sum(edge_count(n_in, n_out, bias) for n_in, n_out in zip(sizes, sizes[1:], strict=False))
+    return sum(edge_count(n_in, n_out, bias) for n_in, n_out in itertools.pairwise(sizes))
 
 
 def uniform_count(input_size: int, output_size: int, depth: int, width: int, bias: bool = True) -> int:

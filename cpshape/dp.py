@@ -20,6 +20,7 @@ widths that hit a chosen count. ``docs/model.md`` explains the method with these
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -131,7 +132,7 @@ class DepthDP:
 
     def count(self, widths: list[int] | tuple[int, ...]) -> int:
         sizes = (self.input_size, *widths, self.output_size)
-        return sum(edge_count(x, y, self.bias) for x, y in zip(sizes, sizes[1:], strict=False))
+        return sum(edge_count(x, y, self.bias) for x, y in itertools.pairwise(sizes))
 
     def bases(self, span: int, low: int, high: int) -> range:
         """Base widths ``w`` whose window can reach the band (an interval: counts grow with w)."""

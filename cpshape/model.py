@@ -11,6 +11,7 @@ named after the rule it encodes, so a dumped model reads like the spec.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -107,7 +108,7 @@ def build_model(
 def _add_pair_rules(model: cp_model.CpModel, problem: Problem, m: int, units: list[cp_model.IntVar]) -> None:
     """Ratio and monotone rules between consecutive hidden widths (q cancels in each)."""
     rules = problem.constraints
-    for i, (x, y) in enumerate(zip(units, units[1:], strict=False), start=1):
+    for i, (x, y) in enumerate(itertools.pairwise(units), start=1):
         tag = f"d{m}_layers_{i}_{i + 1}"
         if rules.max_ratio is not None:
             n, d = rules.max_ratio.numerator, rules.max_ratio.denominator

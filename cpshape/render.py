@@ -14,6 +14,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
@@ -36,8 +37,10 @@ from .spec import Monotone, Problem
 
 __all__ = [
     "COMPACT_FROM",
+    "Extras",
     "compact_widths",
     "deviation_text",
+    "json_text",
     "package_versions",
     "problem_title",
     "progress_reporter",
@@ -60,6 +63,24 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Extras:
+    """Per-depth output beside the solver's answer (``solve --compare``, ``--rules``, ``--verify``).
+
+    ``table``: column title -> {depth: cell} for the table and Markdown; ``csv``: column name
+    -> {depth: value}; ``json``: result key -> {depth: value}; ``notes``: lines printed
+    under the table and Markdown (footnotes). Depths missing from a column get ``-`` / empty / null.
+    """
+
+    table: dict[str, dict[int, str]] = field(default_factory=dict)
+    csv: dict[str, dict[int, object]] = field(default_factory=dict)
+    json: dict[str, dict[int, object]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+NO_EXTRAS = Extras()
+
+
 def package_versions() -> dict[str, str]:
     """Installed cpshape and ortools versions, read from package metadata (imports neither)."""
     found: dict[str, str] = {}
@@ -74,8 +95,11 @@ def package_versions() -> dict[str, str]:
 # --------------------------------------------------------------------------- JSON
 
 
-def to_dict(report: Report) -> dict[str, Any]:
-    """The JSON document of a run; key order is fixed and ``seconds`` is the only timing field."""
+def to_dict(report: Report, extras: Extras = NO_EXTRAS) -> dict[str, Any]:
+    """The JSON document of a run; key order is fixed and ``seconds`` is the only timing field.
+
+    ``extras.json`` adds keys to each result, after the standard ones.
+    """
     versions = {**package_versions(), **report.versions}
     problem = report.problem
     low, high = problem.band()
@@ -87,7 +111,10 @@ def to_dict(report: Report) -> dict[str, Any]:
         "band": [low, high],
         "shared_count": report.shared_count,
         "all_optimal": report.all_optimal,
-        "results": [_result_dict(problem, r) for r in report.results],
+        "results": [
+            {**_result_dict(problem, r), **{key: values.get(r.depth) for key, values in extras.json.items()}}
+            for r in report.results
+        ],
     }
 
 
@@ -110,9 +137,14 @@ def _result_dict(problem: Problem, result: DepthResult) -> dict[str, Any]:
 _FLAT_ARRAY = re.compile(r"\[\s*([^\[\]{}]*?)\s*\]")
 
 
-def render_json(report: Report) -> str:
+def render_json(report: Report, extras: Extras = NO_EXTRAS) -> str:
     """:func:`to_dict` as indented JSON, arrays of numbers kept on one line."""
-    text = json.dumps(to_dict(report), indent=2)
+    return json_text(to_dict(report, extras))
+
+
+def json_text(document: object) -> str:
+    """Indented JSON with arrays of plain values kept on one line, and a final newline."""
+    text = json.dumps(document, indent=2)
     return _FLAT_ARRAY.sub(lambda m: "[" + ", ".join(p.strip() for p in m.group(1).split(",")) + "]"
                            if m.group(1) else "[]", text) + "\n"
 
@@ -120,12 +152,12 @@ def render_json(report: Report) -> str:
 # --------------------------------------------------------------------------- CSV and Markdown
 
 
-def render_csv(report: Report) -> str:
+def render_csv(report: Report, extras: Extras = NO_EXTRAS) -> str:
     """One row per depth; widths space-separated in full; empty cells for missing values."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in to_dict(report)["results"]:
+    writer.writerow((*CSV_COLUMNS, *extras.csv))
+    for result, row in zip(report.results, to_dict(report)["results"], strict=True):
         nearest = row["nearest"] or {}
         cells = {
             **row,
@@ -133,33 +165,40 @@ def render_csv(report: Report) -> str:
             "nearest_below": nearest.get("below"),
             "nearest_above": nearest.get("above"),
         }
+        extra = [values.get(result.depth) for values in extras.csv.values()]
         writer.writerow(["" if cells[c] is None else str(cells[c]).lower() if c == "joined" else cells[c]
-                         for c in CSV_COLUMNS])
+                         for c in CSV_COLUMNS] + ["" if v is None else v for v in extra])
     return buffer.getvalue()
 
 
-def render_markdown(report: Report) -> str:
+def render_markdown(report: Report, extras: Extras = NO_EXTRAS) -> str:
     """A GitHub-flavoured Markdown table with the title above and the summary below."""
     head = ["depth", "widths", "params", "deviation", "spread", "status", "time"]
     if report.problem.same_count:
         head.append("shared")
+    head += list(extras.table)
     lines = [f"**{problem_title(report.problem)}**", ""]
     rules = constraints_text(report.problem)
     if rules:
         lines += [f"Constraints: {rules}", ""]
-    align = ["---" if h in ("widths", "status", "shared") else "---:" for h in head]
+    align = ["---:" if h in ("depth", "params", "deviation", "spread", "time") else "---" for h in head]
     lines += ["| " + " | ".join(head) + " |", "|" + "|".join(align) + "|"]
-    for row in _rows(report):
+    for row in _rows(report, extras):
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
     lines += ["", summary(report), ""]
+    for note in extras.notes:
+        lines += [note, ""]
     return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- table
 
 
-def render_table(report: Report, width: int | None = None, console: Console | None = None) -> str:
-    """The default output: a title, one row per depth and a summary footer.
+def render_table(
+    report: Report, width: int | None = None, console: Console | None = None, extras: Extras = NO_EXTRAS
+) -> str:
+    """The default output: a title, one row per depth and a summary footer; then, with
+    ``extras.table``, a second table of the extra columns by depth and ``extras.notes``.
 
     Renders through ``console`` (colour when it is a terminal; rich honours ``NO_COLOR``),
     or, when none is given, to plain text ``width`` columns wide (default 100).
@@ -186,10 +225,20 @@ def render_table(report: Report, width: int | None = None, console: Console | No
         console.print(Text(title))
         console.print(table)
         console.print(Text(summary(report)))
+        if extras.table:  # a second table, so the answer's columns keep their width
+            side = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, collapse_padding=True)
+            side.add_column("depth", justify="right", no_wrap=True)
+            for name in extras.table:
+                side.add_column(name, justify="left", overflow="fold")
+            for r in report.results:
+                side.add_row(str(r.depth), *(cells.get(r.depth, "-") for cells in extras.table.values()))
+            console.print(side)
+        for note in extras.notes:
+            console.print(Text(note))
     return "\n".join(line.rstrip() for line in capture.get().splitlines()) + "\n"
 
 
-def _rows(report: Report) -> Iterator[list[str]]:
+def _rows(report: Report, extras: Extras = NO_EXTRAS) -> Iterator[list[str]]:
     for r in report.results:
         if r.widths is None:
             widths = _nearest_text(r.nearest) if r.status is Status.INFEASIBLE else "no shape found"
@@ -200,6 +249,7 @@ def _rows(report: Report) -> Iterator[list[str]]:
                    str(r.spread), r.status.value, _seconds(r.seconds)]
         if report.problem.same_count:
             row.append("-" if r.widths is None else "yes" if r.joined else "no")
+        row += [cells.get(r.depth, "-") for cells in extras.table.values()]
         yield row
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -87,7 +88,7 @@ def check_shape(problem: Problem, widths: tuple[int, ...], band: tuple[int, int]
     for layer, width in rules.pins:
         if widths[layer - 1] != width:
             broken.append(f"layer {layer} is not pinned to {width}")
-    for x, y in zip(widths, widths[1:], strict=False):
+    for x, y in itertools.pairwise(widths):
         if rules.max_ratio is not None:
             r = rules.max_ratio
             if x * r.denominator > r.numerator * y or y * r.denominator > r.numerator * x:
@@ -116,5 +117,7 @@ def verify(problem: Problem, result: DepthResult, band: tuple[int, int] | None =
         raise VerificationError(f"depth {result.depth}: solver says {result.params}, recount gives {count}")
     broken = check_shape(problem, result.widths, band)
     if broken:
-        raise VerificationError(f"depth {result.depth}: widths {list(result.widths)} break: {'; '.join(broken)}")
+        raise VerificationError(
+            f"depth {result.depth}: widths {list(result.widths)} break: {'; '.join(broken)}"
+        )
     return result

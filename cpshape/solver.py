@@ -34,16 +34,23 @@ from .dp import (
 from .model import ShapeModel, build_model
 from .result import DepthResult, Report, Status, VerificationError, verify
 from .spec import Prefer, Problem, SolverSettings
-from .twolayer import reach_pairs
+from .threelayer import solve_depth3
+from .twolayer import reach_pairs, shapes_with_count
 
 __all__ = ["solve"]
 
 Progress = Callable[[DepthResult], None]
+#: Depth 2 enumerates every shape by factorisation when the band holds at most this many counts
+#: (spread first), or scans outwards from the target through at most this many (deviation first).
+DIVISOR_BAND = 1024
+DIVISOR_SCAN = 20_000
 #: Shared mode intersects reachable-count bitsets over the whole band; wider bands go to CP-SAT.
 SHARED_BAND_BITS = 1 << 27
 
 
-def solve(problem: Problem, settings: SolverSettings | None = None, *, progress: Progress | None = None) -> Report:
+def solve(
+    problem: Problem, settings: SolverSettings | None = None, *, progress: Progress | None = None
+) -> Report:
     """Solve ``problem`` for every depth and return a verified :class:`Report`."""
     settings = settings or SolverSettings()
     band = problem.band()
@@ -127,11 +134,44 @@ class _Stopped(Exception):
 def _solve_depth(problem: Problem, settings: SolverSettings, m: int, band: tuple[int, int]) -> DepthResult:
     start = time.perf_counter()
     low, high = band
+    if settings.dp_work == 0:  # CP-SAT alone, no exact method in front of it
+        return _cp_depth(problem, settings, m, band, start, 0)
+    if m == 2:
+        found = _depth2_by_divisors(problem, band)
+        if found is not None:
+            if not found:
+                return _infeasible(problem, settings, m, band, start, "divisors")
+            widths, count = found
+            result = DepthResult(
+                m,
+                Status.OPTIMAL,
+                widths,
+                count,
+                seconds=time.perf_counter() - start,
+                proof="divisors",
+                target=problem.params,
+            )
+            return verify(problem, result, band)
     target = problem.params
     dp, budget = _depth_dp(problem, m), WorkBudget(settings.dp_work)
     limit = _span_limit(problem, m, high)
     spread_floor = 0
     try:
+        if m == 3 and problem.prefer is Prefer.SPREAD:
+            a, c, bias, rules = problem.input_size, problem.output_size, problem.bias, problem.constraints
+            found3 = solve_depth3(a, c, bias, rules, band, target, budget)
+            if found3 is None:
+                return _infeasible(problem, settings, m, band, start, "middle-width search")
+            result = DepthResult(
+                m,
+                Status.OPTIMAL,
+                found3[0],
+                found3[1],
+                seconds=time.perf_counter() - start,
+                proof="middle-width search",
+                target=target,
+            )
+            return verify(problem, result, band)
         if problem.prefer is Prefer.SPREAD:
             _, reaches = _scan(dp, low, high, 0, limit, budget)
             if reaches is None:
@@ -145,9 +185,13 @@ def _solve_depth(problem: Problem, settings: SolverSettings, m: int, band: tuple
                 everything = _reach_upto(dp, limit, low, high, budget)
                 if not everything:
                     return _infeasible(problem, settings, m, band, start, "dp")
-                count = best_count(everything, target)
-                _, reaches = _scan(dp, count, count, 0, limit, budget)
-                assert reaches is not None
+                closest = abs(best_count(everything, target) - target)
+                tied = []  # counts at the least |deviation|: least spread first, then below
+                for option in sorted({target - closest, target + closest}):
+                    span, hit = _scan(dp, option, option, 0, limit, budget)
+                    if hit is not None:
+                        tied.append((span, option, hit))
+                _, count, reaches = min(tied, key=lambda t: (t[0], t[1]))
         widths = canonical_widths(reaches, count, budget)
     except (_Stopped, BudgetExhausted) as stop:
         if isinstance(stop, _Stopped) and problem.prefer is Prefer.SPREAD:
@@ -157,6 +201,41 @@ def _solve_depth(problem: Problem, settings: SolverSettings, m: int, band: tuple
         m, Status.OPTIMAL, widths, count, seconds=time.perf_counter() - start, proof="dp", target=target
     )
     return verify(problem, result, band)
+
+
+def _depth2_by_divisors(
+    problem: Problem, band: tuple[int, int]
+) -> tuple[tuple[int, ...], int] | tuple[()] | None:
+    """Depth 2 by factorisation: every shape of a count is a divisor pair (``twolayer``).
+
+    Returns the optimal ``(widths, count)``, ``()`` when the band holds no shape (proven:
+    every count in it was factorised), or ``None`` when the band is too wide to enumerate.
+    """
+    low, high = band
+    target = problem.params
+
+    def shapes(count: int) -> list[tuple[int, int]]:
+        return shapes_with_count(
+            problem.input_size, problem.output_size, problem.bias, problem.constraints, count
+        )
+
+    if problem.prefer is Prefer.SPREAD:
+        if high - low >= DIVISOR_BAND:
+            return None
+        keys = [(abs(w[0] - w[1]), abs(n - target), n, w) for n in range(low, high + 1) for w in shapes(n)]
+        return (min(keys)[3], min(keys)[2]) if keys else ()
+    for k in range(max(high - target, target - low) + 1):
+        if k >= DIVISOR_SCAN:
+            return None
+        keys = [
+            (abs(w[0] - w[1]), n, w)
+            for n in sorted({target - k, target + k})
+            if low <= n <= high
+            for w in shapes(n)
+        ]
+        if keys:
+            return min(keys)[2], min(keys)[1]
+    return ()
 
 
 def _infeasible(
@@ -184,19 +263,30 @@ class _Stages:
         params = self.solver.parameters
         params.num_workers = settings.workers
         params.random_seed = settings.seed
-        params.max_deterministic_time = settings.deterministic_limit
-        if settings.time_limit is not None:
-            params.max_time_in_seconds = settings.time_limit
+        # The limits are for all stages together: each stage gets what the earlier ones left.
+        self.deterministic_left = settings.deterministic_limit
+        self.wall_left = settings.time_limit
         self.proven = True
         self.found = False
+        self.values: dict[int, int] = {}
 
     def minimize(self, expr: cp_model.LinearExprT) -> int | None:
         """Optimise ``expr``; return its value and pin it, or ``None`` if nothing was found.
 
         After a stage fails to prove optimality, later stages cannot be proven either.
         """
+        if self.deterministic_left <= 0 or (self.wall_left is not None and self.wall_left <= 0):
+            self.proven = False
+            return None
+        params = self.solver.parameters
+        params.max_deterministic_time = self.deterministic_left
+        if self.wall_left is not None:
+            params.max_time_in_seconds = self.wall_left
         self.model.minimize(expr)
         status = self.solver.solve(self.model)
+        self.deterministic_left -= self.solver.response_proto.deterministic_time
+        if self.wall_left is not None:
+            self.wall_left -= self.solver.wall_time
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             if status == cp_model.INFEASIBLE and self.found:
                 raise VerificationError("CP-SAT lost a solution it had found in an earlier stage")
@@ -207,13 +297,17 @@ class _Stages:
         value = round(self.solver.objective_value)
         self.model.add(expr == value)
         self.model.clear_hints()
-        for dv in self.shape.depths.values():
-            for var in dv.units:
-                self.model.add_hint(var, self.solver.value(var))
+        extra = list((self.shape.joins or {}).values())
+        for var in [*(v for dv in self.shape.depths.values() for v in (*dv.units, dv.count)), *extra]:
+            self.values[var.index] = self.solver.value(var)
+            self.model.add_hint(var, self.values[var.index])
         return value
 
     def widths(self, m: int) -> tuple[int, ...]:
-        return tuple(self.shape.multiple_of * self.solver.value(v) for v in self.shape.depths[m].units)
+        return tuple(self.shape.multiple_of * self.values[v.index] for v in self.shape.depths[m].units)
+
+    def count(self, m: int) -> int:
+        return self.values[self.shape.depths[m].count.index]
 
 
 def _cp_depth(
@@ -235,13 +329,20 @@ def _cp_depth(
     if not stages.found:
         if stages.proven:
             return _infeasible(problem, settings, m, band, start, proof)
-        return DepthResult(m, Status.UNKNOWN, seconds=time.perf_counter() - start, proof=proof,
-                           joined=False, target=problem.params)
+        return DepthResult(
+            m,
+            Status.UNKNOWN,
+            seconds=time.perf_counter() - start,
+            proof=proof,
+            joined=False,
+            target=problem.params,
+        )
     widths = stages.widths(m)
     status = Status.OPTIMAL if stages.proven else Status.FEASIBLE
-    params = stages.solver.value(dv.count)
-    result = DepthResult(m, status, widths, params, seconds=time.perf_counter() - start, proof=proof,
-                         target=problem.params)
+    params = stages.count(m)
+    result = DepthResult(
+        m, status, widths, params, seconds=time.perf_counter() - start, proof=proof, target=problem.params
+    )
     return verify(problem, result, band)
 
 
@@ -280,7 +381,9 @@ def _certify(
         shape = build_model(problem, depths, (group_band[0] or 0, group_band[1] or 0), domains=domains)
         status = _Stages(shape, settings).solver.solve(shape.ort_model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            raise VerificationError(f"the CP-SAT model rejects the shapes of depths {depths} (status {status})")
+            raise VerificationError(
+                f"the CP-SAT model rejects the shapes of depths {depths} (status {status})"
+            )
 
 
 # ---------------------------------------------------------------------- shared
@@ -306,7 +409,8 @@ def _solve_shared(
     start = time.perf_counter()
     count = None
     spread_first = problem.prefer is Prefer.SPREAD
-    if spread_first and high - low < SHARED_BAND_BITS and all(alone[m].proof == "dp" for m in joinable):
+    exact = {"dp", "divisors", "middle-width search"}
+    if spread_first and high - low < SHARED_BAND_BITS and all(alone[m].proof in exact for m in joinable):
         floors = {m: alone[m].spread or 0 for m in joinable}
         count = _shared_count_dp(problem, settings, joinable, floors, band)
     if count is None:
@@ -334,7 +438,11 @@ def _emit(results: list[DepthResult], progress: Progress | None) -> list[DepthRe
 
 
 def _shared_count_dp(
-    problem: Problem, settings: SolverSettings, depths: list[int], floors: dict[int, int], band: tuple[int, int]
+    problem: Problem,
+    settings: SolverSettings,
+    depths: list[int],
+    floors: dict[int, int],
+    band: tuple[int, int],
 ) -> int | None:
     """The DP's shared count: least largest spread first, then closest to the target."""
     low, high = band
@@ -383,22 +491,44 @@ def _shared_cp(
     model.add_abs_equality(absdev, shape.shared_count - problem.params)
     order = [largest, absdev] if problem.prefer is Prefer.SPREAD else [absdev, largest]
     joined = -sum(joins.values())
-    for expr in [joined, *order, shape.shared_count, *(dv.spread_units for dv in dvs), *(u for dv in dvs for u in dv.units)]:
+    for expr in [
+        joined,
+        *order,
+        shape.shared_count,
+        *(dv.spread_units for dv in dvs),
+        *(u for dv in dvs for u in dv.units),
+    ]:
         if stages.minimize(expr) is None:
             break
     elapsed = (time.perf_counter() - start) / len(problem.depths)
+    joined = {m: stages.found and stages.values.get(joins[m].index, 0) == 1 for m in depths}
     results = []
     for m in problem.depths:
-        if m not in depths or (stages.found and not stages.solver.value(joins[m])):
+        if m not in depths or (stages.found and not joined[m]):
             results.append(replace(alone[m], joined=False))
         elif not stages.found:
             status = Status.INFEASIBLE if stages.proven else Status.UNKNOWN
-            results.append(DepthResult(m, status, seconds=elapsed, proof="cp-sat", joined=False,
-                                       target=problem.params))
+            results.append(
+                DepthResult(m, status, seconds=elapsed, proof="cp-sat", joined=False, target=problem.params)
+            )
         else:
             status = Status.OPTIMAL if stages.proven else Status.FEASIBLE
-            params = stages.solver.value(shape.depths[m].count)
-            results.append(verify(problem, DepthResult(m, status, stages.widths(m), params, seconds=elapsed,
-                                                       proof="cp-sat", target=problem.params), band))
-    shared = stages.solver.value(shape.shared_count) if stages.found else None
+            params = stages.count(m)
+            results.append(
+                verify(
+                    problem,
+                    DepthResult(
+                        m,
+                        status,
+                        stages.widths(m),
+                        params,
+                        seconds=elapsed,
+                        proof="cp-sat",
+                        target=problem.params,
+                    ),
+                    band,
+                )
+            )
+    joined_counts = [stages.count(m) for m in depths if joined[m]]
+    shared = joined_counts[0] if joined_counts else None
     return results, shared

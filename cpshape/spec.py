@@ -133,7 +133,9 @@ class Constraints:
             if layer in pins and pins[layer] != width:
                 raise SpecError(f"layer {layer} is pinned twice ({pins[layer]} and {width})")
             if width % self.multiple_of:
-                raise SpecError(f"pinned width {width} of layer {layer} is not a multiple of {self.multiple_of}")
+                raise SpecError(
+                    f"pinned width {width} of layer {layer} is not a multiple of {self.multiple_of}"
+                )
             if width < self.min_width or (self.max_width is not None and width > self.max_width):
                 raise SpecError(f"pinned width {width} of layer {layer} is outside the width bounds")
             pins[layer] = width

@@ -11,15 +11,16 @@ count closest to any target is a bisection too: O(log P) work per spread.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
 from .counting import chain, count_params
-from .dp import WorkBudget
+from .dp import WorkBudget, pair_rule
 from .spec import Constraints, Monotone
 
-__all__ = ["PairReach", "reach_pairs"]
+__all__ = ["PairReach", "divisors", "reach_pairs", "shapes_with_count"]
 
 #: Work charged per spread examined (in the DP budget's units), so both searches share one budget.
 WORK_PER_SPREAD = 2_000
@@ -98,7 +99,13 @@ def _ratio_bounds(rules: Constraints) -> tuple[Fraction | None, Fraction | None]
 
 
 def reach_pairs(
-    input_size: int, output_size: int, bias: bool, rules: Constraints, t: int, low: int, high: int,
+    input_size: int,
+    output_size: int,
+    bias: bool,
+    rules: Constraints,
+    t: int,
+    low: int,
+    high: int,
     budget: WorkBudget,
 ) -> list[PairReach]:
     """Depth-2 shapes of spread exactly ``q*t`` whose count lies in ``[low, high]``."""
@@ -140,4 +147,98 @@ def reach_pairs(
         hi = min(hi, _first_true(lo, hi, lambda u, p=piece: p.count(u) > high) - 1)
         if lo <= hi:
             found.append(PairReach(input_size, output_size, bias, q, t, wide_first, lo, hi))
+    return found
+
+
+# ------------------------------------------------------------ every shape of one count
+def _is_prime(n: int) -> bool:
+    """Deterministic Miller-Rabin for n < 3.3e24 (bases 2..41)."""
+    if n < 2:
+        return False
+    small = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41)
+    for p in small:
+        if n % p == 0:
+            return n == p
+    d, r = n - 1, 0
+    while d % 2 == 0:
+        d, r = d // 2, r + 1
+    for a in small:
+        x = pow(a, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(r - 1):
+            x = x * x % n
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def _factor(n: int, out: dict[int, int]) -> None:
+    """Prime factorisation by trial division of small primes, then Pollard's rho (Brent)."""
+    for p in (2, 3, 5, 7, 11, 13):
+        while n % p == 0:
+            out[p] = out.get(p, 0) + 1
+            n //= p
+    if n == 1:
+        return
+    if _is_prime(n):
+        out[n] = out.get(n, 0) + 1
+        return
+    c = 1
+    while True:
+        x = y = 2
+        d = 1
+        while d == 1:
+            x = (x * x + c) % n
+            y = (y * y + c) % n
+            y = (y * y + c) % n
+            d = math.gcd(abs(x - y), n)
+        if d != n:
+            _factor(d, out)
+            _factor(n // d, out)
+            return
+        c += 1
+
+
+def divisors(n: int) -> list[int]:
+    """All positive divisors of ``n`` in increasing order."""
+    primes: dict[int, int] = {}
+    _factor(n, primes)
+    divs = [1]
+    for p, e in primes.items():
+        divs = [d * p**k for d in divs for k in range(e + 1)]
+    return sorted(divs)
+
+
+def shapes_with_count(
+    input_size: int, output_size: int, bias: bool, rules: Constraints, count: int
+) -> list[tuple[int, int]]:
+    """Every valid depth-2 shape whose count is exactly ``count``, from the factorisation
+
+    count = (b1 + c + beta) * (b2 + a + beta) - (a + beta) * (c + beta) + beta * c,  beta = bias,
+
+    so the shapes are the divisor pairs of ``count + (a + beta)(c + beta) - beta*c``.
+    """
+    a, c, beta = input_size, output_size, int(bias)
+    product = count + (a + beta) * (c + beta) - beta * c
+    found = []
+    check = pair_rule(rules)
+    pins = rules.pin_map()
+    for x in divisors(product):
+        b1, b2 = x - c - beta, product // x - a - beta
+        if b1 < 1 or b2 < 1:
+            continue
+        widths = (b1, b2)
+        if any(w % rules.multiple_of or w < rules.min_width for w in widths):
+            continue
+        if rules.max_width is not None and max(widths) > rules.max_width:
+            continue
+        if rules.max_spread is not None and abs(b1 - b2) > rules.max_spread:
+            continue
+        if any(widths[layer - 1] != width for layer, width in pins.items()):
+            continue
+        if check is None or check(b1, b2):
+            found.append(widths)
     return found

@@ -17,7 +17,8 @@ from cpshape.cli import app
 
 solve_module = importlib.import_module("cpshape.solver")
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ("getting-started.md", "cli.md", "config.md", "index.md")
+PAGES = ("getting-started.md", "cli.md", "config.md", "index.md", "pytorch.md")
+COMMAND_PAGES = tuple(f"commands/{p.name}" for p in sorted((ROOT / "docs" / "commands").glob("*.md")))
 BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.DOTALL)
 
 
@@ -35,7 +36,7 @@ def commands(page: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", PAGES + COMMAND_PAGES)
 def test_documented_commands_run(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(solve_module, "solve", FakeSolver())
     shutil.copytree(ROOT / "examples", tmp_path / "examples")

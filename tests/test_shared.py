@@ -1,0 +1,150 @@
+"""Shared-count mode (same_count=True) against an independent brute force."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from reference import best, nearest, obeys, plain_count, shared_best
+
+from cpshape.result import Report, Status
+from cpshape.solver import solve
+from cpshape.spec import Constraints, Problem, SolverSettings
+
+CP_ONLY = SolverSettings(dp_work=0)
+
+
+def check_shared(p: Problem, max_width: int) -> list[Report]:
+    """Solve on the default and the CP-SAT path; both must equal the brute force."""
+    expected = shared_best(p, max_width)
+    reports = [solve(p), solve(p, CP_ONLY)]
+    for report in reports:
+        assert [r.depth for r in report.results] == list(p.depths)
+        if expected is None:
+            assert report.shared_count is None
+            for r in report.results:
+                assert r.status is Status.INFEASIBLE and not r.joined
+                assert r.nearest == nearest(p, r.depth, max_width)
+            continue
+        count, joined = expected
+        assert report.shared_count == count
+        for r in report.results:
+            if r.depth in joined:
+                assert r.status is Status.OPTIMAL and r.joined, r
+                assert r.widths == joined[r.depth] and r.params == count
+                assert r.target == p.params
+                assert obeys(p, r.widths)
+                assert plain_count(p.input_size, r.widths, p.output_size, p.bias) == count
+                continue
+            assert not r.joined, r
+            alone = best(p, r.depth, max_width)
+            if alone is None:  # no count in the band: cannot join, reported with its nearest counts
+                assert r.status is Status.INFEASIBLE and r.widths is None
+                assert r.nearest == nearest(p, r.depth, max_width)
+            else:  # could reach the band, but not at the count most depths share: its own answer
+                assert r.status is Status.OPTIMAL and r.widths == alone[3] and r.params == alone[2]
+    return reports
+
+
+W = 6
+# Input 3, output 2, no biases, widths <= width, target +/- tol.
+CASES: list[tuple[str, tuple[int, ...], int, int, int]] = [
+    ("all_join_own_optima_differ", (1, 2, 3), 10, 4, W),
+    ("depth1_joinable_not_joined", (1, 2, 3), 18, 2, W),
+    ("depth1_cannot_join", (1, 2, 3), 33, 2, W),
+    ("all_join_far_from_target", (1, 4, 5), 11, 4, 4),
+]
+
+
+@pytest.mark.parametrize(("name", "depths", "params", "tol", "width"), CASES, ids=[c[0] for c in CASES])
+def test_shared_cases(name: str, depths: tuple[int, ...], params: int, tol: int, width: int) -> None:
+    rules = Constraints(max_width=width)
+    p = Problem(3, 2, params, depths, bias=False, tolerance_abs=tol, constraints=rules, same_count=True)
+    alone = {m: best(p, m, width) for m in p.depths}
+    own = {m: a[2] for m, a in alone.items() if a is not None}
+    report = check_shared(p, width)[0]
+    joined = {r.depth for r in report.results if r.joined}
+    # The cases are what their names say (so the interesting paths really run).
+    if name == "all_join_own_optima_differ":
+        assert joined == {1, 2, 3} and len(set(own.values())) > 1
+    elif name == "depth1_joinable_not_joined":
+        assert alone[1] is not None and joined == {2, 3}
+    elif name == "depth1_cannot_join":
+        assert alone[1] is None and joined == {2, 3} and len(set(own.values())) > 1
+        assert report.by_depth(1).nearest is not None
+    else:  # joining all three beats a count nearer the target that fewer depths reach
+        assert joined == {1, 4, 5} and len(set(own.values())) > 1
+        assert report.shared_count == 15 and all(n != 15 for n in own.values())
+
+
+def test_shared_issue_case_depth_one_cannot_join() -> None:
+    p = Problem(4, 3, 1000, (1, 2, 3, 4), same_count=True)
+    for report in (solve(p), solve(p, CP_ONLY)):
+        assert report.shared_count == 1000
+        d1 = report.by_depth(1)
+        assert d1.status is Status.INFEASIBLE and not d1.joined and d1.nearest == (995, 1003)
+        for m in (2, 3, 4):
+            r = report.by_depth(m)
+            assert r.status is Status.OPTIMAL and r.joined and r.params == 1000
+
+
+def test_shared_nobody_joins() -> None:
+    p = Problem(100, 100, 10, (1, 2), bias=False, same_count=True)
+    report = solve(p)
+    assert report.shared_count is None
+    assert all(r.status is Status.INFEASIBLE and not r.joined for r in report.results)
+    assert report.by_depth(1).nearest == (None, None)
+
+
+def test_shared_widths_match_plain_solve_at_the_shared_count() -> None:
+    rules = Constraints(max_width=W)
+    p = Problem(3, 2, 33, (1, 2, 3), bias=False, tolerance_abs=2, constraints=rules, same_count=True)
+    report = solve(p)
+    assert report.shared_count is not None
+    exact = Problem(3, 2, report.shared_count, (2, 3), bias=False, constraints=Constraints(max_width=W))
+    plain = solve(exact)
+    for m in (2, 3):
+        assert report.by_depth(m).widths == plain.by_depth(m).widths
+
+
+@st.composite
+def shared_problems(draw: st.DrawFn) -> Problem:
+    a, c, bias = draw(st.integers(1, 5)), draw(st.integers(1, 5)), draw(st.booleans())
+    width = draw(st.integers(2, 5))
+    depths = draw(st.sampled_from([(1, 3), (3, 4), (1, 3, 4), (1, 4), (1, 2, 3), (2, 3), (1, 2), (2, 4)]))
+    rules = Constraints(
+        max_width=width,
+        max_ratio=draw(st.sampled_from([None, None, 2])),
+        monotone=draw(st.sampled_from(["none", "none", "non-increasing"])),
+        multiple_of=draw(st.sampled_from([1, 1, 2])) if width >= 2 else 1,
+    )
+    top = plain_count(a, (width,) * max(depths), c, bias)
+    params = draw(st.integers(1, top))
+    tol = draw(st.sampled_from([{}, {"tolerance_abs": 2}, {"tolerance_abs": 6}, {"tolerance": "10%"}]))
+    return Problem(a, c, params, tuple(depths), bias=bias, constraints=rules, same_count=True, **tol)
+
+
+@settings(max_examples=80, derandomize=True, deadline=None)
+@given(p=shared_problems())
+def test_shared_random_vs_brute_force(p: Problem) -> None:
+    check_shared(p, p.constraints.max_width or 6)
+
+
+@pytest.mark.parametrize("solver_settings", [SolverSettings(), CP_ONLY], ids=["dp", "cp"])
+def test_shared_deterministic(solver_settings: SolverSettings) -> None:
+    rules = Constraints(max_width=W)
+    p = Problem(3, 2, 10, (1, 2, 3, 4), bias=False, tolerance_abs=4, constraints=rules, same_count=True)
+    first, second = solve(p, solver_settings), solve(p, solver_settings)
+    assert first.shared_count == second.shared_count
+    key = [(r.status, r.widths, r.params, r.joined, r.nearest) for r in first.results]
+    assert key == [(r.status, r.widths, r.params, r.joined, r.nearest) for r in second.results]
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("depths", [(4, 5), (1, 4, 5)])
+def test_shared_sweep_deep(depths: tuple[int, ...], bias: bool) -> None:
+    """A sweep of targets at depths the window DP serves (it also finds the shared count there)."""
+    rules = Constraints(max_width=4)
+    for params in range(8, 120, 4):
+        p = Problem(3, 2, params, depths, bias=bias, tolerance_abs=3, constraints=rules, same_count=True)
+        check_shared(p, 4)
