@@ -238,6 +238,9 @@ def render(data: dict[str, Any], markdown: bool = False) -> str:
         f"time limit {s['time_limit']:g} s, hard timeout {s['hard_timeout']:g} s, "
         f"median of up to {s['repeat']} solves; total run {data.get('total_seconds', 0):.0f} s"
     )
+    changed = len({r.get("sources") for r in data["rows"]} - {None}) > 1
+    if changed:
+        setting += "; WARNING: cpshape's sources changed during the run (see 'sources' per row in the JSON)"
     goals = targets(data["rows"])  # recomputed, so --load applies the current rules
     notes = [f"{x['case']} {n}" for x, row in zip(sums, data["rows"], strict=True) for n in _depth_notes(row)]
     goal_lines = [
@@ -246,13 +249,21 @@ def render(data: dict[str, Any], markdown: bool = False) -> str:
         for name, g in goals.items()
     ]
     if markdown:
-        lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+        lines = [
+            "| " + " | ".join(c.replace("|", "\\|") for c in COLUMNS) + " |",
+            "|" + "---|" * len(COLUMNS),
+        ]
         lines += ["| " + " | ".join(str(x[c]).replace("|", "\\|") for c in COLUMNS) + " |" for x in sums]
         return "\n".join(
             [
                 *lines,
                 "",
-                f"Machine: {machine}.",
+                "Machine:",
+                "",
+                f"- CPU: {m.get('cpu')}, {m.get('cores')} cores; RAM {m.get('ram_gb')} GB; {m.get('os')}",
+                f"- Python {m.get('python')}, ortools {m.get('ortools')}, cpshape {m.get('cpshape')}",
+                f"- cpshape sources {m.get('cpshape_sha', '?')} at commit {m.get('commit', '?')} "
+                f"({m.get('cpshape_tree', '?')}); run started {m.get('date')}",
                 "",
                 f"Settings: {setting}.",
                 "",

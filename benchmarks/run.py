@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import json
 import os
 import platform
@@ -70,15 +71,20 @@ def machine() -> dict[str, Any]:
         ).stdout.strip()
         info["cpshape_tree"] = "modified" if dirty else "clean"
         info["cpshape_sha"] = source_hash()
+        info["cpshape_path"] = str(Path(cpshape.__file__).parent)
+        if Path(cpshape.__file__).parent != HERE.parent / "cpshape":
+            info["cpshape_tree"] = f"imported from {info['cpshape_path']}, not this checkout"
     except (OSError, subprocess.CalledProcessError):
         pass
     return info
 
 
 def source_hash() -> str:
-    """Short digest of cpshape's sources: tells apart runs of an uncommitted, changing tree."""
+    """Short digest of the cpshape sources the children import (PYTHONPATH may point at a snapshot)."""
+    spec = importlib.util.find_spec("cpshape")
+    assert spec is not None and spec.origin is not None
     digest = hashlib.sha256()
-    for path in sorted((HERE.parent / "cpshape").glob("*.py")):
+    for path in sorted(Path(spec.origin).parent.glob("*.py")):
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:10]
 
@@ -135,7 +141,7 @@ def child(kind: str, case: Case, repeat: int, time_limit: float, hard: float) ->
 
 
 def run_case(case: Case, args: argparse.Namespace) -> dict[str, Any]:
-    row: dict[str, Any] = {"case": case.as_dict(), "note": case.note}
+    row: dict[str, Any] = {"case": case.as_dict(), "note": case.note, "sources": source_hash()}
     row["cpshape"] = child("cpshape", case, args.repeat, args.time_limit, args.hard_timeout)
     skip = case.textbook_skip()
     if args.no_textbook:

@@ -293,10 +293,12 @@ class Reachable(Protocol):
     def band_bits(self, low: int, budget: WorkBudget) -> int: ...
 
 
-def reach_windows(dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget) -> list[Reach]:
+def reach_windows(
+    dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget, bases: Sequence[int] | None = None
+) -> list[Reach]:
     """Every window of width ``span`` (in multiples of q) that reaches the band, with its counts."""
     found = []
-    for base in dp.bases(span, low, high):
+    for base in dp.bases(span, low, high) if bases is None else bases:
         win = dp.window(base, span, low, high)
         if win is None:
             continue

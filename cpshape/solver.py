@@ -12,29 +12,29 @@ depth, widths fixed: the model of record has to accept it.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
-from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
 from . import __version__
+from .aggregate import aggregate_applies, reach_aggregate
 from .dp import (
     BudgetExhausted,
     DepthDP,
     Reachable,
     WorkBudget,
-    band_bits,
     best_count,
     canonical_widths,
-    nearest_bits,
     reach_windows,
     sound_bounds,
 )
+from .ends import MAX_DEPTH as ENDS_MAX_DEPTH
+from .ends import solve_by_ends
 from .model import ShapeModel, build_model
 from .result import DepthResult, Report, Status, VerificationError, verify
 from .spec import Prefer, Problem, SolverSettings
-from .threelayer import solve_depth3
 from .twolayer import reach_pairs, shapes_with_count
 
 __all__ = ["solve"]
@@ -44,8 +44,6 @@ Progress = Callable[[DepthResult], None]
 #: (spread first), or scans outwards from the target through at most this many (deviation first).
 DIVISOR_BAND = 1024
 DIVISOR_SCAN = 20_000
-#: Shared mode intersects reachable-count bitsets over the whole band; wider bands go to CP-SAT.
-SHARED_BAND_BITS = 1 << 27
 
 
 def solve(
@@ -55,7 +53,9 @@ def solve(
     settings = settings or SolverSettings()
     band = problem.band()
     if problem.same_count:
-        results, shared = _solve_shared(problem, settings, band, progress)
+        from .shared import solve_shared  # shared mode builds on this module's per-depth solve
+
+        results, shared = solve_shared(problem, settings, band, progress)
     else:
         results, shared = [], None
         for m in problem.depths:
@@ -98,7 +98,11 @@ def _reach(dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget) -> l
     """
     if dp.depth == 2:
         return list(reach_pairs(dp.input_size, dp.output_size, dp.bias, dp.rules, span, low, high, budget))
-    return list(reach_windows(dp, span, low, high, budget))
+    bases = list(dp.bases(span, low, high))
+    fast = [w for w in bases if aggregate_applies(dp, w, span)]
+    found: list[Reachable] = list(reach_aggregate(dp, span, fast, low, high, budget))
+    rest = [w for w in bases if w not in set(fast)]
+    return found + list(reach_windows(dp, span, low, high, budget, rest))
 
 
 def _reach_upto(dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget) -> list[Reachable]:
@@ -136,6 +140,8 @@ def _solve_depth(problem: Problem, settings: SolverSettings, m: int, band: tuple
     low, high = band
     if settings.dp_work == 0:  # CP-SAT alone, no exact method in front of it
         return _cp_depth(problem, settings, m, band, start, 0)
+    if not _residue_possible(problem, band):
+        return _infeasible(problem, settings, m, band, start, "residues")
     if m == 2:
         found = _depth2_by_divisors(problem, band)
         if found is not None:
@@ -157,18 +163,18 @@ def _solve_depth(problem: Problem, settings: SolverSettings, m: int, band: tuple
     limit = _span_limit(problem, m, high)
     spread_floor = 0
     try:
-        if m == 3 and problem.prefer is Prefer.SPREAD:
+        if 3 <= m <= ENDS_MAX_DEPTH and problem.prefer is Prefer.SPREAD:
             a, c, bias, rules = problem.input_size, problem.output_size, problem.bias, problem.constraints
-            found3 = solve_depth3(a, c, bias, rules, band, target, budget)
+            found3 = solve_by_ends(a, c, m, bias, rules, band, target, limit, budget)
             if found3 is None:
-                return _infeasible(problem, settings, m, band, start, "middle-width search")
+                return _infeasible(problem, settings, m, band, start, "interior search")
             result = DepthResult(
                 m,
                 Status.OPTIMAL,
                 found3[0],
                 found3[1],
                 seconds=time.perf_counter() - start,
-                proof="middle-width search",
+                proof="interior search",
                 target=target,
             )
             return verify(problem, result, band)
@@ -201,6 +207,21 @@ def _solve_depth(problem: Problem, settings: SolverSettings, m: int, band: tuple
         m, Status.OPTIMAL, widths, count, seconds=time.perf_counter() - start, proof="dp", target=target
     )
     return verify(problem, result, band)
+
+
+def _residue_possible(problem: Problem, band: tuple[int, int]) -> bool:
+    """Cheap certificate: with every width a multiple of q, every count is ``beta*c`` modulo
+    ``g`` (``g = q*gcd(a, c, q)`` without biases, ``q`` with them). No such value in the band
+    means no shape at all, whatever the depth.
+    """
+    q = problem.constraints.multiple_of
+    if problem.bias:
+        g, residue = q, problem.output_size % q
+    else:
+        g, residue = q * math.gcd(problem.input_size, problem.output_size, q), 0
+    low, high = band
+    first = low + (residue - low) % g
+    return first <= high
 
 
 def _depth2_by_divisors(
@@ -384,151 +405,3 @@ def _certify(
             raise VerificationError(
                 f"the CP-SAT model rejects the shapes of depths {depths} (status {status})"
             )
-
-
-# ---------------------------------------------------------------------- shared
-def _solve_shared(
-    problem: Problem, settings: SolverSettings, band: tuple[int, int], progress: Progress | None
-) -> tuple[list[DepthResult], int | None]:
-    """One count every joinable depth hits exactly.
-
-    Stages: (1) least largest spread over the joined depths, (2) that count closest to the
-    target (below on a tie), (3) each depth's own least spread at that count, (4) the
-    smallest widths. Depths that reach no count in the band cannot join and are reported
-    infeasible with their nearest counts; they never sink the others.
-    """
-    low, high = band
-    target = problem.params
-    alone = {m: _solve_depth(problem, settings, m, band) for m in problem.depths}
-    joinable = [m for m, r in alone.items() if r.status in (Status.OPTIMAL, Status.FEASIBLE)]
-    if not joinable:
-        return _emit(list(alone.values()), progress), None
-    if all(alone[m].params == alone[joinable[0]].params for m in joinable):
-        # Each depth's own optimum already agrees (always so for an exact target).
-        return _emit(list(alone.values()), progress), alone[joinable[0]].params
-    start = time.perf_counter()
-    count = None
-    spread_first = problem.prefer is Prefer.SPREAD
-    exact = {"dp", "divisors", "middle-width search"}
-    if spread_first and high - low < SHARED_BAND_BITS and all(alone[m].proof in exact for m in joinable):
-        floors = {m: alone[m].spread or 0 for m in joinable}
-        count = _shared_count_dp(problem, settings, joinable, floors, band)
-    if count is None:
-        results, count = _shared_cp(problem, settings, joinable, alone, band, start)
-        return _emit(results, progress), count
-    share = (time.perf_counter() - start) / len(joinable)
-    exact = replace(problem, params=count, tolerance=0, tolerance_abs=None, prefer=Prefer.SPREAD)
-    results = []
-    for m in problem.depths:
-        if m in joinable:
-            one = _solve_depth(exact, settings, m, (count, count))
-            extra = alone[m].seconds + share
-            one = replace(one, target=target, seconds=one.seconds + extra)
-            results.append(one)
-        else:
-            results.append(alone[m])
-    return _emit(results, progress), count
-
-
-def _emit(results: list[DepthResult], progress: Progress | None) -> list[DepthResult]:
-    if progress:
-        for r in results:
-            progress(r)
-    return results
-
-
-def _shared_count_dp(
-    problem: Problem,
-    settings: SolverSettings,
-    depths: list[int],
-    floors: dict[int, int],
-    band: tuple[int, int],
-) -> int | None:
-    """The DP's shared count: least largest spread first, then closest to the target."""
-    low, high = band
-    q = problem.constraints.multiple_of
-    budget = WorkBudget(settings.dp_work)
-    limit = max(_span_limit(problem, m, high) for m in depths)
-    dps = {m: _depth_dp(problem, m) for m in depths}
-    reached = dict.fromkeys(depths, 0)  # per depth: band bitset of counts at spread <= span
-    try:
-        for span in range(max(floors.values()) // q, limit + 1):
-            common = -1
-            for m in depths:
-                top = min(span, _span_limit(problem, m, high))
-                first = floors[m] // q if span == max(floors.values()) // q else top
-                for t in range(first, top + 1):
-                    reached[m] |= band_bits(_reach(dps[m], t, low, high, budget), low, high, budget)
-                common &= reached[m]
-            if budget.exhausted:
-                return None
-            if common > 0:
-                picks = nearest_bits(common, problem.params - low)
-                return min((low + k for k in picks), key=lambda n: (abs(n - problem.params), n))
-    except BudgetExhausted:
-        return None
-    return None
-
-
-def _shared_cp(
-    problem: Problem,
-    settings: SolverSettings,
-    depths: list[int],
-    alone: dict[int, DepthResult],
-    band: tuple[int, int],
-    start: float,
-) -> tuple[list[DepthResult], int | None]:
-    """CP-SAT shared model for the depths the DP could not settle within its budget."""
-    shape = build_model(problem, depths, band, shared=True)
-    assert shape.shared_count is not None and shape.joins is not None
-    model, joins = shape.ort_model, shape.joins
-    stages = _Stages(shape, settings)
-    dvs = [shape.depths[m] for m in depths]
-    largest = model.new_int_var(0, band[1], "largest_spread")
-    for m, dv in shape.depths.items():
-        model.add(largest >= dv.spread_units).only_enforce_if(joins[m])
-    absdev = model.new_int_var(0, max(band[1] - problem.params, problem.params - band[0]), "absdev")
-    model.add_abs_equality(absdev, shape.shared_count - problem.params)
-    order = [largest, absdev] if problem.prefer is Prefer.SPREAD else [absdev, largest]
-    joined = -sum(joins.values())
-    for expr in [
-        joined,
-        *order,
-        shape.shared_count,
-        *(dv.spread_units for dv in dvs),
-        *(u for dv in dvs for u in dv.units),
-    ]:
-        if stages.minimize(expr) is None:
-            break
-    elapsed = (time.perf_counter() - start) / len(problem.depths)
-    joined = {m: stages.found and stages.values.get(joins[m].index, 0) == 1 for m in depths}
-    results = []
-    for m in problem.depths:
-        if m not in depths or (stages.found and not joined[m]):
-            results.append(replace(alone[m], joined=False))
-        elif not stages.found:
-            status = Status.INFEASIBLE if stages.proven else Status.UNKNOWN
-            results.append(
-                DepthResult(m, status, seconds=elapsed, proof="cp-sat", joined=False, target=problem.params)
-            )
-        else:
-            status = Status.OPTIMAL if stages.proven else Status.FEASIBLE
-            params = stages.count(m)
-            results.append(
-                verify(
-                    problem,
-                    DepthResult(
-                        m,
-                        status,
-                        stages.widths(m),
-                        params,
-                        seconds=elapsed,
-                        proof="cp-sat",
-                        target=problem.params,
-                    ),
-                    band,
-                )
-            )
-    joined_counts = [stages.count(m) for m in depths if joined[m]]
-    shared = joined_counts[0] if joined_counts else None
-    return results, shared

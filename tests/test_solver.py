@@ -227,15 +227,16 @@ def test_nearest_without_max_width_by_brute_force(
 
 
 def test_proof_labels_and_paths_agree() -> None:
-    p = Problem(40, 10, 3000, (3, 4, 5), bias=False)
+    p = Problem(40, 10, 3000, (3, 4, 5, 7), bias=False)
     by_dp, by_cp, mixed = solve(p), solve(p, CP_ONLY), solve(p, SolverSettings(dp_work=100))
-    assert by_dp.by_depth(4).proof == "dp"  # the exact DP alone, within its default budget
+    assert by_dp.by_depth(4).proof == "interior search"  # depths 3-6: ends solved linearly
+    assert by_dp.by_depth(7).proof == "dp"  # the exact DP alone, within its default budget
     assert {r.proof for r in by_dp.results}.isdisjoint({"cp-sat", "dp+cp-sat"})
-    assert {r.proof for r in by_cp.results} <= {"cp-sat", "dp+cp-sat"}
-    assert mixed.by_depth(4).proof == "dp+cp-sat"  # DP rules out small spreads, CP-SAT finishes
+    assert {r.proof for r in by_cp.results} == {"cp-sat"}
+    assert mixed.by_depth(7).proof == "dp+cp-sat"  # DP rules out small spreads, CP-SAT finishes
     for report in (by_dp, by_cp, mixed):
         assert report.all_optimal and report.all_within_band
-    for m in (3, 4, 5):
+    for m in (3, 4, 5, 7):
         assert by_dp.by_depth(m).widths == by_cp.by_depth(m).widths == mixed.by_depth(m).widths
 
 

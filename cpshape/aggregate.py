@@ -1,0 +1,198 @@
+"""The window DP on aggregates, for depths >= 4 (pure Python).
+
+Write every width as ``b_i = q*(w + d_i)`` with ``0 <= d_i <= s``. Expanding the count,
+
+    count = F0(w) + q^2*w*D + q*(a*d_1 + c*d_m) + q^2*T + beta*q*(D + d_1 + d_m)/2,
+
+where ``F0(w)`` is the uniform count at width ``q*w``, ``D = d_1 + d_m + 2*(d_2 + ... +
+d_(m-1))`` and ``T = sum d_i*d_(i+1)``. The reachable ``(d_1, d_m, D, T)`` do not depend on
+``w``: one small DP per span serves every base width. Each ``(D, T)`` is one bit of an
+integer (index ``D*(T_max+1) + T``), so a DP step is a shift, as in :mod:`cpshape.dp`, but
+on bitsets of ``(2ms+1)(ms^2+1)`` bits instead of the count's whole range.
+
+It applies when the window's rules do not depend on ``w``: no pins, width bounds that do
+not cut the window, and ratio rules that every pair of widths in the window satisfies
+(monotone rules are fine: they compare the ``d_i``). Otherwise the solver uses the window DP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from .counting import uniform_count
+from .dp import DepthDP, WorkBudget, nearest_bits
+from .spec import Monotone
+
+__all__ = ["AggregateReach", "aggregate_applies", "reach_aggregate"]
+
+
+def aggregate_applies(dp: DepthDP, base: int, span: int) -> bool:
+    """Whether the window ``q*[base, base+span]`` has rules independent of ``base``."""
+    r, q = dp.rules, dp.rules.multiple_of
+    lo, hi = q * base, q * (base + span)
+    if dp.depth < 4 or r.pins or lo < r.min_width or (r.max_width is not None and hi > r.max_width):
+        return False
+    if r.max_ratio is not None and hi * r.max_ratio.denominator > r.max_ratio.numerator * lo:
+        return False
+    if r.ratio_range is not None:
+        rlo, rhi = r.ratio_range
+        # every ratio x/y in the window lies in [lo/hi, hi/lo]; it must sit inside [rlo, rhi]
+        if lo * rlo.denominator < rlo.numerator * hi or hi * rhi.denominator > rhi.numerator * lo:
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """Backward sets per last offset ``d_m``: ``sets[dm][i][d]`` over ``(D_rest, T_rest)``."""
+
+    span: int
+    t_row: int
+    sets: dict[int, list[list[int]]]
+    rows: list[tuple[int, int, int, int]]  # (d1, dm, D, bits over T) for every non-empty row
+
+
+def _allowed(mono: Monotone, d: int, e: int) -> bool:
+    """The monotone rule between consecutive offsets (the only pair rule left at this point)."""
+    if mono is Monotone.NON_INCREASING:
+        return e <= d
+    if mono is Monotone.NON_DECREASING:
+        return e >= d
+    return True
+
+
+def _tables(dp: DepthDP, span: int, budget: WorkBudget) -> _Tables:
+    m, s = dp.depth, span
+    t_row = (m - 1) * s * s + 1
+    mono = dp.rules.monotone
+
+    sets: dict[int, list[list[int]]] = {}
+    for dm in range(s + 1):
+        layers: list[list[int]] = [[0] * (s + 1) for _ in range(m)]
+        layers[m - 1][dm] = 1 << (dm * t_row)  # D gets d_m once (an end layer), T nothing yet
+        for i in range(m - 2, -1, -1):
+            weight = 1 if i == 0 else 2
+            for d in range(s + 1):
+                acc = 0
+                for e, bits in enumerate(layers[i + 1]):
+                    if bits and _allowed(mono, d, e):
+                        acc |= bits << (weight * d * t_row + d * e)
+                        budget.spend(bits.bit_length())
+                layers[i][d] = acc
+        sets[dm] = layers
+    rows = []
+    mask = (1 << t_row) - 1
+    for dm, layers in sets.items():
+        for d1, bits in enumerate(layers[0]):
+            big_d = 0
+            while bits:
+                if row := bits & mask:
+                    rows.append((d1, dm, big_d, row))
+                bits >>= t_row
+                big_d += 1
+    return _Tables(s, t_row, sets, rows)
+
+
+@dataclass(frozen=True)
+class AggregateReach:
+    """Counts reachable with base ``w`` at span ``s``, through the shared aggregate tables."""
+
+    dp: DepthDP
+    tables: _Tables
+    w: int
+    low: int
+    high: int
+
+    @cached_property
+    def _f0(self) -> int:
+        dp, q = self.dp, self.dp.rules.multiple_of
+        return uniform_count(dp.input_size, dp.output_size, dp.depth, q * self.w, dp.bias)
+
+    def _offset(self, d1: int, dm: int, big_d: int) -> int:
+        """The count of every shape in row ``(d1, dm, D)`` with ``T = 0``."""
+        dp, q, beta = self.dp, self.dp.rules.multiple_of, int(self.dp.bias)
+        ends = q * (dp.input_size * d1 + dp.output_size * dm)
+        return self._f0 + q * q * self.w * big_d + ends + beta * q * (big_d + d1 + dm) // 2
+
+    def nearest(self, target: int) -> list[int]:
+        qq = self.dp.rules.multiple_of**2
+        found = set()
+        for d1, dm, big_d, row in self.tables.rows:
+            base = self._offset(d1, dm, big_d)
+            for k in nearest_bits(row, (target - base) // qq):
+                if self.low <= (n := base + qq * k) <= self.high:
+                    found.add(n)
+        return sorted(found, key=lambda n: (abs(n - target), n))[:2]
+
+    def hits(self, count: int) -> bool:
+        return self._solutions(count) != []
+
+    def _solutions(self, count: int) -> list[tuple[int, int, int, int]]:
+        qq = self.dp.rules.multiple_of**2
+        sols = []
+        for d1, dm, big_d, row in self.tables.rows:
+            rest = count - self._offset(d1, dm, big_d)
+            if rest >= 0 and rest % qq == 0 and (row >> (rest // qq)) & 1:
+                sols.append((d1, dm, big_d, rest // qq))
+        return sols
+
+    def widths(self, count: int, budget: WorkBudget) -> tuple[int, ...] | None:
+        """Smallest widths: choose ``d_1, d_2, ...`` greedily among the surviving aggregates."""
+        tb, q, m = self.tables, self.dp.rules.multiple_of, self.dp.depth
+        solutions = self._solutions(count)
+        if not solutions:
+            return None
+        chosen: list[int] = []
+        prev = None
+        alive: list[tuple[int, int, int]] = []
+        for i in range(m):
+            weight = 1 if i in (0, m - 1) else 2
+            for d in range(tb.span + 1):
+                if prev is not None and not _allowed(self.dp.rules.monotone, prev, d):
+                    continue
+                nxt = []
+                if i == 0:  # the first offset is part of each solution's count
+                    alive = [(dm, big_d, t) for d1, dm, big_d, t in solutions if d1 == d]
+                for dm, big_d, t in alive:
+                    t_here = t - (prev * d if prev is not None else 0)
+                    if t_here < 0 or big_d < 0:
+                        continue
+                    if (tb.sets[dm][i][d] >> (big_d * tb.t_row + t_here)) & 1:
+                        nxt.append((dm, big_d - weight * d, t_here))
+                if nxt:
+                    chosen.append(d)
+                    alive, prev = nxt, d
+                    break
+            else:
+                return None
+        return tuple(q * (self.w + d) for d in chosen)
+
+    def band_bits(self, low: int, budget: WorkBudget) -> int:
+        qq = self.dp.rules.multiple_of**2
+        bits = 0
+        for d1, dm, big_d, row in self.tables.rows:
+            base = self._offset(d1, dm, big_d)
+            while row:
+                k = (row & -row).bit_length() - 1
+                n = base + qq * k
+                if self.low <= n <= self.high:
+                    bits |= 1 << (n - low)
+                row &= row - 1
+        budget.spend(bits.bit_length())
+        return bits
+
+
+def reach_aggregate(
+    dp: DepthDP, span: int, bases: list[int], low: int, high: int, budget: WorkBudget
+) -> list[AggregateReach]:
+    """The windows ``bases`` (all passing :func:`aggregate_applies`) that reach the band."""
+    if not bases:
+        return []
+    tables = _tables(dp, span, budget)
+    found = []
+    for w in bases:
+        reach = AggregateReach(dp, tables, w, low, high)
+        if reach.nearest((low + high) // 2):
+            found.append(reach)
+    return found

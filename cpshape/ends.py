@@ -1,0 +1,282 @@
+"""Depths 3 to 6 exactly, by the interior widths (pure Python).
+
+With the interior widths ``u_2..u_(m-1)`` fixed (``u = b / q``), the count is linear in the
+two end widths:
+
+    count = alpha*u_1 + gamma*u_m + delta,
+    alpha = q*(a + q*u_2 + beta),   gamma = q*(q*u_(m-1) + c + beta),
+    delta = q^2 * sum(u_i*u_(i+1) over interior pairs) + beta*(q*sum(interior u) + c),
+
+so for each interior tuple and ``u_1`` the valid ``u_m`` form one interval (band, bounds,
+pins and the pair rule with ``u_(m-1)`` all bound it) and the best ``u_m`` is read off in
+O(1). For a narrow band only the residue classes of ``u_1`` modulo ``gamma/gcd(alpha,
+gamma)`` that can hit it are visited (a modular inverse).
+
+The search runs with a spread cap ``B = 1, 2, 3, ..., 8, 10, 12, 15, ...`` (+25 % a step):
+every interior tuple within ``B`` of ``u_2``, every ``u_2`` that could still reach the band
+with spread ``<= B``. A cap that finds shapes is exhaustive for spreads up to ``B``, so
+the least spread it finds is optimal. Cost grows like ``B^(m-2)``, which is why the DP
+takes over above depth 6.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from collections.abc import Iterator
+from fractions import Fraction
+
+from .counting import chain, count_params, uniform_count
+from .dp import BudgetExhausted, WorkBudget, pair_rule
+from .spec import Constraints, Monotone
+
+__all__ = ["MAX_DEPTH", "solve_by_ends"]
+
+MAX_DEPTH = 6
+
+
+def _ceil(x: Fraction) -> int:
+    return -((-x.numerator) // x.denominator)
+
+
+def _floor(x: Fraction) -> int:
+    return x.numerator // x.denominator
+
+
+class _Ends:
+    def __init__(self, a: int, c: int, m: int, bias: bool, rules: Constraints, band: tuple[int, int]) -> None:
+        self.a, self.c, self.m, self.beta, self.rules = a, c, m, int(bias), rules
+        self.q = rules.multiple_of
+        self.low, self.high = band
+        self.u_min = max(1, -(-rules.min_width // self.q))
+        self.u_max = rules.max_width // self.q if rules.max_width is not None else self.high
+        self.pins = {layer: w // self.q for layer, w in rules.pins}
+        rule = pair_rule(rules)
+        self.pair_ok = (lambda x, y: True) if rule is None else (lambda x, y: rule(self.q * x, self.q * y))
+
+    def coefficients(self, inner: tuple[int, ...]) -> tuple[int, int, int]:
+        q, b = self.q, self.beta
+        pairs = sum(x * y for x, y in itertools.pairwise(inner))
+        delta = q * q * pairs + b * (q * sum(inner) + self.c)
+        return q * (self.a + q * inner[0] + b), q * (q * inner[-1] + self.c + b), delta
+
+    def count(self, units: tuple[int, ...]) -> int:
+        widths = tuple(self.q * u for u in units)
+        return count_params(chain(self.a, widths, self.c), bool(self.beta))
+
+    def end_range(self, neighbour: int, first: bool) -> tuple[int, int]:
+        """Units allowed for layer 1 (``first``) or layer m next to ``neighbour``."""
+        layer = 1 if first else self.m
+        lo, hi = self.u_min, self.u_max
+        if layer in self.pins:
+            lo, hi = max(lo, self.pins[layer]), min(hi, self.pins[layer])
+        r = self.rules
+        bounds: list[tuple[Fraction, Fraction]] = []  # bounds on end / neighbour
+        if r.max_ratio is not None:
+            bounds.append((1 / r.max_ratio, r.max_ratio))
+        if r.ratio_range is not None:  # b_i / b_(i+1) in [lo, hi]
+            rlo, rhi = r.ratio_range
+            bounds.append((rlo, rhi) if first else (1 / rhi, 1 / rlo))
+        if r.monotone is not Monotone.NONE:
+            end_bigger = (r.monotone is Monotone.NON_INCREASING) == first
+            bounds.append((Fraction(1), Fraction(10**30)) if end_bigger else (Fraction(0), Fraction(1)))
+        for f_lo, f_hi in bounds:
+            lo, hi = max(lo, _ceil(f_lo * neighbour)), min(hi, _floor(f_hi * neighbour))
+        return lo, hi
+
+    def last_interval(self, u1: int, inner: tuple[int, ...], lo: int, hi: int) -> tuple[int, int]:
+        alpha, gamma, delta = self.coefficients(inner)
+        rest_lo, rest_hi = self.low - delta - alpha * u1, self.high - delta - alpha * u1
+        return max(lo, -(-rest_lo // gamma)), min(hi, rest_hi // gamma)
+
+    def first_candidates(self, inner: tuple[int, ...], lo: int, hi: int, center: int) -> Iterator[int]:
+        """``u_1`` values that can reach the band, nearest to ``center`` first."""
+        alpha, gamma, delta = self.coefficients(inner)
+        width = self.high - self.low + 1
+        if width < gamma and width <= 4096:
+            g = math.gcd(alpha, gamma)
+            modulus = gamma // g
+            residues = {(r - delta) // g for r in range(self.low, self.high + 1) if (r - delta) % g == 0}
+            if modulus > 64 * max(1, len(residues)):
+                inverse = pow(alpha // g, -1, modulus)
+                classes = {r * inverse % modulus for r in residues}
+                streams = []
+                for r in classes:
+                    below = center - (center - r) % modulus
+                    streams += [
+                        _side(below, -modulus, lo, hi, center),
+                        _side(below + modulus, modulus, lo, hi, center),
+                    ]
+                for _, v in heapq.merge(*streams):
+                    yield v
+                return
+        yield from _walk(center, lo, hi)
+
+
+def _side(start: int, step: int, lo: int, hi: int, center: int) -> Iterator[tuple[int, int]]:
+    v = start
+    while (step > 0 and v <= hi) or (step < 0 and v >= lo):
+        if lo <= v <= hi:
+            yield abs(v - center), v
+        v += step
+
+
+def _walk(center: int, lo: int, hi: int) -> Iterator[int]:
+    """``lo..hi`` ordered by distance from ``center`` (ties: the smaller first)."""
+    if lo > hi:
+        return
+    center = min(max(center, lo), hi)
+    yield center
+    for k in range(1, hi - lo + 1):
+        if center - k < lo and center + k > hi:
+            return
+        if center - k >= lo:
+            yield center - k
+        if center + k <= hi:
+            yield center + k
+
+
+def _uniform_center(e: _Ends, target: int) -> int:
+    lo, hi = 1, max(1, math.isqrt(target))
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if uniform_count(e.a, e.c, e.m, e.q * mid, bool(e.beta)) < target:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _interiors(e: _Ends, bound: list[int], center: int, budget: WorkBudget) -> Iterator[tuple[int, ...]]:
+    """Interior tuples that could belong to a shape of spread ``<= bound[0]`` in the band.
+
+    ``bound[0]`` may shrink while the caller consumes tuples (a better shape was found).
+    """
+    k = e.m - 2
+    lo2, hi2 = e.u_min, e.u_max
+    if 2 in e.pins:
+        lo2, hi2 = max(lo2, e.pins[2]), min(hi2, e.pins[2])
+
+    def reachable(u2: int) -> bool:
+        cap = bound[0]
+        top = (u2 + cap,) + (u2,) + (u2 + cap,) * (e.m - 2)
+        bottom = (max(1, u2 - cap),) + (u2,) + (max(1, u2 - cap),) * (e.m - 2)
+        return e.count(top) >= e.low and e.count(bottom) <= e.high
+
+    def extend(prefix: tuple[int, ...]) -> Iterator[tuple[int, ...]]:
+        cap = bound[0]
+        if len(prefix) == k:
+            if max(prefix) - min(prefix) <= cap:
+                yield prefix
+            return
+        layer = len(prefix) + 2
+        lo, hi = max(e.u_min, max(prefix) - cap), min(e.u_max, min(prefix) + cap)
+        if layer in e.pins:
+            lo, hi = max(lo, e.pins[layer]), min(hi, e.pins[layer])
+        for u in range(lo, hi + 1):
+            if e.pair_ok(prefix[-1], u):
+                yield from extend((*prefix, u))
+
+    start = min(max(center, lo2), hi2)
+    for direction in (range(start, hi2 + 1), range(start - 1, lo2 - 1, -1)):
+        for u2 in direction:
+            if not reachable(u2):
+                if (direction.step > 0) == (e.count((u2,) * e.m) > e.high):
+                    break  # monotone: every middle further out misses the band too
+                continue
+            budget.spend(64 * (2 * bound[0] + 1) ** (k - 1))
+            if budget.exhausted:
+                raise BudgetExhausted
+            yield from extend((u2,))
+
+
+def _search(e: _Ends, cap: int, target: int, center: int, budget: WorkBudget) -> list[tuple[int, ...]]:
+    """Every ``(u_1, interior..., )`` prefix with a valid last width at spread ``<= cap``: the
+    least spread it reaches is returned first in each record ``(spread, u_1, *interior)``."""
+    found = []
+    limit = e.rules.max_spread // e.q if e.rules.max_spread is not None else None
+    bound = [cap]
+    for inner in _interiors(e, bound, center, budget):
+        cap = bound[0]
+        lo1, hi1 = e.end_range(inner[0], first=True)
+        lom, him = e.end_range(inner[-1], first=False)
+        i_min, i_max = min(inner), max(inner)
+        lo1, hi1 = max(lo1, i_max - cap), min(hi1, i_min + cap)
+        lom, him = max(lom, i_max - cap), min(him, i_min + cap)
+        if lo1 > hi1 or lom > him:
+            continue
+        for u1 in e.first_candidates(inner, lo1, hi1, (i_min + i_max) // 2):
+            budget.spend(64)
+            lo, hi = e.last_interval(
+                u1, inner, max(lom, max(i_max, u1) - cap), min(him, min(i_min, u1) + cap)
+            )
+            if lo > hi:
+                continue
+            um = min(max(min(i_min, u1), lo), hi)
+            spread = max(i_max, u1, um) - min(i_min, u1, um)
+            if limit is not None and spread > limit:
+                continue
+            found.append((spread, u1, *inner))
+            bound[0] = min(bound[0], spread)
+        if budget.exhausted:
+            raise BudgetExhausted
+    return found
+
+
+def solve_by_ends(
+    a: int,
+    c: int,
+    m: int,
+    bias: bool,
+    rules: Constraints,
+    band: tuple[int, int],
+    target: int,
+    span_limit: int,
+    budget: WorkBudget,
+) -> tuple[tuple[int, ...], int] | None:
+    """Least spread, then least |deviation| (below on a tie), then smallest widths.
+
+    ``span_limit`` is the largest possible spread in units; ``None`` means proven infeasible.
+    Raises ``BudgetExhausted`` when the budget runs out first.
+    """
+    e = _Ends(a, c, m, bias, rules, band)
+    center = _uniform_center(e, target)
+    cap = 1
+    while True:
+        cap = min(cap, span_limit)
+        found = _search(e, cap, target, center, budget)
+        if found:
+            break
+        if cap >= span_limit:
+            return None
+        cap += max(1, cap // 4)
+    s = min(f[0] for f in found)
+    options: list[tuple[int, int, tuple[int, ...]]] = []
+    for _, u1, *rest in found:
+        inner = tuple(rest)
+        if max(*inner, u1) - min(*inner, u1) > s:
+            continue
+        lom, him = e.end_range(inner[-1], first=False)
+        lo, hi = e.last_interval(u1, inner, max(lom, max(*inner, u1) - s), min(him, min(*inner, u1) + s))
+        if lo > hi:
+            continue
+        alpha, gamma, delta = e.coefficients(inner)
+        near = (target - delta - alpha * u1) // gamma
+        for um in {min(max(v, lo), hi) for v in (near, near + 1)}:
+            units = (u1, *inner, um)
+            options.append((abs(e.count(units) - target), e.count(units), units))
+    _, count, _ = min(options)
+    shapes = []
+    for _, u1, *rest in found:  # every shape of that count at spread <= s, for the smallest widths
+        inner = tuple(rest)
+        if max(*inner, u1) - min(*inner, u1) > s:
+            continue
+        lom, him = e.end_range(inner[-1], first=False)
+        lo, hi = max(lom, max(*inner, u1) - s), min(him, min(*inner, u1) + s)
+        alpha, gamma, delta = e.coefficients(inner)
+        rest_count = count - delta - alpha * u1
+        if rest_count % gamma == 0 and lo <= rest_count // gamma <= hi:
+            shapes.append((u1, *inner, rest_count // gamma))
+    units = min(shapes)
+    return tuple(e.q * u for u in units), count
