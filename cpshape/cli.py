@@ -21,13 +21,39 @@ import tempfile
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 
 from . import config, render
+from .cli_options import (
+    EXTRA,
+    OUTPUT,
+    PROBLEM,
+    SOLVER,
+    BiasOpt,
+    ConfigOpt,
+    DepthsOpt,
+    InputOpt,
+    MaxRatioOpt,
+    MaxSpreadOpt,
+    MaxWidthOpt,
+    MinWidthOpt,
+    MonotoneOpt,
+    MultipleOfOpt,
+    N,
+    OutOpt,
+    OutputOpt,
+    ParamsOpt,
+    PinOpt,
+    RatioRangeOpt,
+    Text,
+    ToleranceAbsOpt,
+    ToleranceOpt,
+    opt,
+)
 from .result import DepthResult, Report, Status
-from .spec import Monotone, Prefer, Problem, SolverSettings, SpecError
+from .spec import Prefer, Problem, SolverSettings, SpecError
 
 
 class Format(StrEnum):
@@ -78,8 +104,6 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-PROBLEM, RULES, SOLVER, OUTPUT, EXTRA = "Problem", "Constraints", "Solver", "Output", "Extras"
 
 
 def fail(message: str) -> NoReturn:
@@ -167,89 +191,61 @@ def _describe(result: DepthResult) -> str:
             f"= {result.params:,} params ({result.seconds:.2f}s)")
 
 
-def _opt(name: str, help: str, panel: str, metavar: str | None = None, *aliases: str) -> Any:
-    return typer.Option(name, *aliases, help=help, rich_help_panel=panel, metavar=metavar, show_default=False)
-
-
-Text = str | None
-N = "N"
-
-
 @app.command()
 def solve(
-    input: Annotated[Text, _opt("--input", "Input features.", PROBLEM, N)] = None,
-    output: Annotated[Text, _opt("--output", "Output features.", PROBLEM, N)] = None,
-    params: Annotated[
-        Text, _opt("--params", "Target count P: 100000, 100_000, 100k, 1.5M, 2e6.", PROBLEM, N)
-    ] = None,
-    depths: Annotated[
-        Text, _opt("--depths", "Hidden-layer counts: 3, 5-12, 1,2,4,8, 1-3,8.", PROBLEM, "LIST")
-    ] = None,
-    tolerance: Annotated[
-        Text, _opt("--tolerance", "Relative band around P: 0.01 or 1% (default 0).", PROBLEM, "FRAC")
-    ] = None,
-    tolerance_abs: Annotated[
-        Text, _opt("--tolerance-abs", "Absolute band around P, a count such as 500.", PROBLEM, N)
-    ] = None,
-    bias: Annotated[
-        bool | None, _opt("--bias/--no-bias", "One bias per non-input neuron (default on).", PROBLEM)
-    ] = None,
+    input: InputOpt = None,
+    output: OutputOpt = None,
+    params: ParamsOpt = None,
+    depths: DepthsOpt = None,
+    tolerance: ToleranceOpt = None,
+    tolerance_abs: ToleranceAbsOpt = None,
+    bias: BiasOpt = None,
     same_count: Annotated[
-        bool | None, _opt("--same-count", "Every depth hits one shared count.", PROBLEM)
+        bool | None, opt("--same-count", "Every depth hits one shared count.", PROBLEM)
     ] = None,
     prefer: Annotated[
-        Prefer | None, _opt("--prefer", "First goal: narrowest spread or closest count (default spread).",
-                            PROBLEM)
+        Prefer | None,
+        opt("--prefer", "First goal: narrowest spread or closest count (default spread).", PROBLEM),
     ] = None,
-    min_width: Annotated[Text, _opt("--min-width", "Smallest hidden width (default 1).", RULES, N)] = None,
-    max_width: Annotated[Text, _opt("--max-width", "Largest hidden width.", RULES, N)] = None,
-    max_ratio: Annotated[
-        Text, _opt("--max-ratio", "Neighbouring widths differ by at most a factor R.", RULES, "R")
-    ] = None,
-    ratio_range: Annotated[
-        Text, _opt("--ratio-range", "LO <= each width / the next <= HI, e.g. 3:6.", RULES, "LO:HI")
-    ] = None,
-    monotone: Annotated[Monotone | None, _opt("--monotone", "Width order (default none).", RULES)] = None,
-    multiple_of: Annotated[Text, _opt("--multiple-of", "Every width a multiple of K.", RULES, "K")] = None,
-    pin: Annotated[
-        list[str] | None, _opt("--pin", "Fix a width (repeatable); layers count from 1.", RULES, "L=WIDTH")
-    ] = None,
-    max_spread: Annotated[Text, _opt("--max-spread", "Max width - min width <= S.", RULES, "S")] = None,
+    min_width: MinWidthOpt = None,
+    max_width: MaxWidthOpt = None,
+    max_ratio: MaxRatioOpt = None,
+    ratio_range: RatioRangeOpt = None,
+    monotone: MonotoneOpt = None,
+    multiple_of: MultipleOfOpt = None,
+    pin: PinOpt = None,
+    max_spread: MaxSpreadOpt = None,
     time_limit: Annotated[
-        Text, _opt("--time-limit", "Wall-clock seconds per depth (not reproducible).", SOLVER, "SECONDS")
+        Text, opt("--time-limit", "Wall-clock seconds per depth (not reproducible).", SOLVER, "SECONDS")
     ] = None,
     deterministic_limit: Annotated[
-        Text, _opt("--deterministic-limit", "Deterministic time per depth (default 60).", SOLVER, "UNITS")
+        Text, opt("--deterministic-limit", "Deterministic time per depth (default 60).", SOLVER, "UNITS")
     ] = None,
-    workers: Annotated[Text, _opt("--workers", "Workers; 1 (default) is reproducible.", SOLVER, N)] = None,
-    seed: Annotated[Text, _opt("--seed", "CP-SAT random seed (default 0).", SOLVER, N)] = None,
+    workers: Annotated[Text, opt("--workers", "Workers; 1 (default) is reproducible.", SOLVER, N)] = None,
+    seed: Annotated[Text, opt("--seed", "CP-SAT random seed (default 0).", SOLVER, N)] = None,
     format: Annotated[
-        Format | None, _opt("--format", "Output format (default table, or from the --out suffix); pytorch "
-                            "prints a Python module building the models.", OUTPUT, None, "-f")
+        Format | None, opt("--format", "Output format (default table, or from the --out suffix); pytorch "
+                           "prints a Python module building the models.", OUTPUT, None, "-f")
     ] = None,
-    out: Annotated[
-        Path | None, _opt("--out", "Write the output to FILE (atomically).", OUTPUT, "FILE", "-o")
-    ] = None,
-    config_path: Annotated[
-        Path | None, _opt("--config", "TOML config, or JSON written by solve.", OUTPUT, "FILE", "-c")
-    ] = None,
+    out: OutOpt = None,
+    config_path: ConfigOpt = None,
     quiet: Annotated[
-        bool, _opt("--quiet", "No progress bar or messages on stderr.", OUTPUT, None, "-q")
+        bool, opt("--quiet", "No progress bar or messages on stderr.", OUTPUT, None, "-q")
     ] = False,
     verbose: Annotated[
-        bool, _opt("--verbose", "Report each depth on stderr as it finishes.", OUTPUT, None, "-v")
+        bool, opt("--verbose", "Report each depth on stderr as it finishes.", OUTPUT, None, "-v")
     ] = False,
     compare: Annotated[
-        bool, _opt("--compare", "Add the uniform-width baseline's widths and deviation.", EXTRA)
+        bool, opt("--compare", "Add the uniform-width baseline's widths and deviation.", EXTRA)
     ] = False,
     rules: Annotated[
-        bool, _opt("--rules", "Check each shape against 3 rules of thumb (heuristics, not advice).", EXTRA)
+        bool, opt("--rules", "Check each shape against 3 rules of thumb (heuristics, not advice).", EXTRA)
     ] = False,
     verify: Annotated[
-        Verify | None, _opt("--verify", "Build each shape in PyTorch, check its count (needs torch).", EXTRA)
+        Verify | None, opt("--verify", "Build each shape in PyTorch, check its count (needs torch).", EXTRA)
     ] = None,
     plot: Annotated[
-        Path | None, _opt("--plot", "Also draw the shapes to FILE.png (needs matplotlib).", EXTRA, "FILE")
+        Path | None, opt("--plot", "Also draw the shapes to FILE.png (needs matplotlib).", EXTRA, "FILE")
     ] = None,
 ) -> None:
     """Find, for every depth, the hidden widths whose parameter count is closest to P.

@@ -17,27 +17,46 @@ from typing import Annotated
 
 import typer
 
-from . import config, render, render_extra
+from . import config, render, render_extra, render_search
 from .cli import (
     EXIT_INFEASIBLE,
     EXIT_OK,
     FORMATS,
-    OUTPUT,
-    PROBLEM,
-    RULES,
-    SOLVER,
     SUFFIX_FORMATS,
-    N,
-    Text,
     _check_out,
-    _opt,
     app,
     emit,
     fail,
     problem_from_options,
 )
+from .cli_options import (
+    OUTPUT,
+    PROBLEM,
+    SOLVER,
+    BiasFlag,
+    BiasOpt,
+    ConfigOpt,
+    DepthsOpt,
+    InputOpt,
+    MaxRatioOpt,
+    MaxSpreadOpt,
+    MaxWidthOpt,
+    MinWidthOpt,
+    MonotoneOpt,
+    MultipleOfOpt,
+    N,
+    OutOpt,
+    OutputOpt,
+    ParamsOpt,
+    PinOpt,
+    RatioRangeOpt,
+    Text,
+    ToleranceAbsOpt,
+    ToleranceOpt,
+    opt,
+)
 from .result import Report, Status, VerificationError
-from .spec import Monotone, SpecError
+from .spec import SpecError
 
 __all__ = ["baseline", "check_solve_extras", "common", "count", "finish_solve", "pareto", "shapes"]
 
@@ -59,12 +78,11 @@ class Method(StrEnum):
     DECREMENT = "decrement"
 
 
-FORMAT_OPTION = _opt(
-    "--format", "Output format (default table, or from the --out suffix).", OUTPUT, None, "-f"
-)
-OUT_OPTION = _opt("--out", "Write the output to FILE (atomically).", OUTPUT, "FILE", "-o")
-QUIET_OPTION = _opt("--quiet", "No messages on stderr except errors.", OUTPUT, None, "-q")
-BIAS_OPTION = _opt("--bias/--no-bias", "One bias per non-input neuron (default on).", PROBLEM)
+FormatOpt = Annotated[
+    TextFormat | None,
+    opt("--format", "Output format (default table, or from the --out suffix).", OUTPUT, None, "-f"),
+]
+QuietOpt = Annotated[bool, opt("--quiet", "No messages on stderr except errors.", OUTPUT, None, "-q")]
 
 
 def _format(fmt: TextFormat | None, out: Path | None) -> str:
@@ -103,10 +121,10 @@ def count(
             help="Layer sizes: input, hidden widths..., output (at least two).", metavar="SIZES"
         ),
     ],
-    bias: Annotated[bool, BIAS_OPTION] = True,
-    format: Annotated[TextFormat | None, FORMAT_OPTION] = None,
-    out: Annotated[Path | None, OUT_OPTION] = None,
-    quiet: Annotated[bool, QUIET_OPTION] = False,
+    bias: BiasFlag = True,
+    format: FormatOpt = None,
+    out: OutOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Count the parameters of a dense chain, layer by layer.
 
@@ -130,24 +148,18 @@ def count(
 
 @app.command()
 def baseline(
-    input: Annotated[Text, _opt("--input", "Input features.", PROBLEM, N)] = None,
-    output: Annotated[Text, _opt("--output", "Output features.", PROBLEM, N)] = None,
-    params: Annotated[Text, _opt("--params", "Target count P: 100000, 100k, 1.5M.", PROBLEM, N)] = None,
-    depths: Annotated[
-        Text, _opt("--depths", "Hidden-layer counts: 3, 5-12, 1,2,4,8.", PROBLEM, "LIST")
-    ] = None,
-    tolerance: Annotated[
-        Text, _opt("--tolerance", "Relative band around P (status only).", PROBLEM, "FRAC")
-    ] = None,
-    tolerance_abs: Annotated[Text, _opt("--tolerance-abs", "Absolute band around P.", PROBLEM, N)] = None,
-    bias: Annotated[bool | None, BIAS_OPTION] = None,
-    method: Annotated[Method, _opt("--method", "round (default) or decrement.", PROBLEM)] = Method.ROUND,
-    config_path: Annotated[
-        Path | None, _opt("--config", "TOML config, or solve's JSON.", OUTPUT, "FILE", "-c")
-    ] = None,
-    format: Annotated[TextFormat | None, FORMAT_OPTION] = None,
-    out: Annotated[Path | None, OUT_OPTION] = None,
-    quiet: Annotated[bool, QUIET_OPTION] = False,
+    input: InputOpt = None,
+    output: OutputOpt = None,
+    params: ParamsOpt = None,
+    depths: DepthsOpt = None,
+    tolerance: ToleranceOpt = None,
+    tolerance_abs: ToleranceAbsOpt = None,
+    bias: BiasOpt = None,
+    method: Annotated[Method, opt("--method", "round (default) or decrement.", PROBLEM)] = Method.ROUND,
+    config_path: ConfigOpt = None,
+    format: FormatOpt = None,
+    out: OutOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """The closed-form uniform width per depth: the answer people use without a solver.
 
@@ -189,19 +201,19 @@ def baseline(
 @app.command()
 def shapes(
     params: Annotated[
-        Text, _opt("--params", "Exact number of weights P (biases not counted).", PROBLEM, N)
+        Text, opt("--params", "Exact number of weights P (biases not counted).", PROBLEM, N)
     ] = None,
-    count_only: Annotated[bool, _opt("--count", "Print only the number of shapes (exact).", OUTPUT)] = False,
+    count_only: Annotated[bool, opt("--count", "Print only the number of shapes (exact).", OUTPUT)] = False,
     max_depth: Annotated[
-        Text, _opt("--max-depth", "At most D hidden layers (0: one matrix).", PROBLEM, "D")
+        Text, opt("--max-depth", "At most D hidden layers (0: one matrix).", PROBLEM, "D")
     ] = None,
     limit: Annotated[
-        Text, _opt("--limit", f"Refuse to list more than N shapes (default {SHAPES_LIMIT:,}).", OUTPUT, N)
+        Text, opt("--limit", f"Refuse to list more than N shapes (default {SHAPES_LIMIT:,}).", OUTPUT, N)
     ] = None,
-    all_shapes: Annotated[bool, _opt("--all", "List every shape, however many.", OUTPUT)] = False,
-    format: Annotated[TextFormat | None, FORMAT_OPTION] = None,
-    out: Annotated[Path | None, OUT_OPTION] = None,
-    quiet: Annotated[bool, QUIET_OPTION] = False,
+    all_shapes: Annotated[bool, opt("--all", "List every shape, however many.", OUTPUT)] = False,
+    format: FormatOpt = None,
+    out: OutOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Count or list every dense chain with exactly P weights.
 
@@ -243,17 +255,17 @@ def shapes(
 
 @app.command()
 def common(
-    input: Annotated[Text, _opt("--input", "Input features.", PROBLEM, N)] = None,
-    output: Annotated[Text, _opt("--output", "Output features.", PROBLEM, N)] = None,
-    depths: Annotated[Text, _opt("--depths", "Hidden-layer counts: 5-12, 1,2,4,8.", PROBLEM, "LIST")] = None,
-    bias: Annotated[bool, BIAS_OPTION] = True,
-    max_params: Annotated[Text, _opt("--max-params", "Search bound X (default 1e12).", PROBLEM, "X")] = None,
+    input: InputOpt = None,
+    output: OutputOpt = None,
+    depths: DepthsOpt = None,
+    bias: BiasFlag = True,
+    max_params: Annotated[Text, opt("--max-params", "Search bound X (default 1e12).", PROBLEM, "X")] = None,
     subsets: Annotated[
-        bool, _opt("--subsets", "If none is shared by all, the largest subsets that share one.", OUTPUT)
+        bool, opt("--subsets", "If none is shared by all, the largest subsets that share one.", OUTPUT)
     ] = False,
-    format: Annotated[TextFormat | None, FORMAT_OPTION] = None,
-    out: Annotated[Path | None, OUT_OPTION] = None,
-    quiet: Annotated[bool, QUIET_OPTION] = False,
+    format: FormatOpt = None,
+    out: OutOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """The smallest count every depth hits exactly with a uniform width.
 
@@ -280,7 +292,7 @@ def common(
         fail(str(exc))
     fmt = _format(format, out)
     shown = sorted(set(wanted))
-    emit(render_extra.render_common(a, c, shown, bias, result, fmt, subsets, _console(fmt, out)), out, quiet)
+    emit(render_search.render_common(a, c, shown, bias, result, fmt, subsets, _console(fmt, out)), out, quiet)
     if result.params is None:
         _note(f"no count up to {bound:,} is hit by every depth with a uniform width (proven)", quiet)
         raise typer.Exit(EXIT_INFEASIBLE)
@@ -291,36 +303,28 @@ def common(
 
 @app.command()
 def pareto(
-    input: Annotated[Text, _opt("--input", "Input features.", PROBLEM, N)] = None,
-    output: Annotated[Text, _opt("--output", "Output features.", PROBLEM, N)] = None,
-    params: Annotated[Text, _opt("--params", "Target count P: 100000, 100k, 1.5M.", PROBLEM, N)] = None,
-    depths: Annotated[
-        Text, _opt("--depths", "Hidden-layer counts: 3, 5-12, 1,2,4,8.", PROBLEM, "LIST")
-    ] = None,
-    tolerance: Annotated[
-        Text, _opt("--tolerance", "Relative band: stop once in it.", PROBLEM, "FRAC")
-    ] = None,
-    tolerance_abs: Annotated[Text, _opt("--tolerance-abs", "Absolute band around P.", PROBLEM, N)] = None,
-    bias: Annotated[bool | None, BIAS_OPTION] = None,
-    min_width: Annotated[Text, _opt("--min-width", "Smallest hidden width (default 1).", RULES, N)] = None,
-    max_width: Annotated[Text, _opt("--max-width", "Largest hidden width.", RULES, N)] = None,
-    max_ratio: Annotated[
-        Text, _opt("--max-ratio", "Neighbouring widths differ by <= a factor R.", RULES, "R")
-    ] = None,
-    ratio_range: Annotated[Text, _opt("--ratio-range", "LO <= width / next <= HI.", RULES, "LO:HI")] = None,
-    monotone: Annotated[Monotone | None, _opt("--monotone", "Width order (default none).", RULES)] = None,
-    multiple_of: Annotated[Text, _opt("--multiple-of", "Every width a multiple of K.", RULES, "K")] = None,
-    pin: Annotated[list[str] | None, _opt("--pin", "Fix a width (repeatable).", RULES, "L=WIDTH")] = None,
-    max_spread: Annotated[Text, _opt("--max-spread", "Max width - min width <= S.", RULES, "S")] = None,
+    input: InputOpt = None,
+    output: OutputOpt = None,
+    params: ParamsOpt = None,
+    depths: DepthsOpt = None,
+    tolerance: ToleranceOpt = None,
+    tolerance_abs: ToleranceAbsOpt = None,
+    bias: BiasOpt = None,
+    min_width: MinWidthOpt = None,
+    max_width: MaxWidthOpt = None,
+    max_ratio: MaxRatioOpt = None,
+    ratio_range: RatioRangeOpt = None,
+    monotone: MonotoneOpt = None,
+    multiple_of: MultipleOfOpt = None,
+    pin: PinOpt = None,
+    max_spread: MaxSpreadOpt = None,
     dp_work: Annotated[
-        Text, _opt("--dp-work", "DP work budget per depth, in 64-bit words (default 2e8).", SOLVER, N)
+        Text, opt("--dp-work", "DP work budget per depth, in 64-bit words (default 2e8).", SOLVER, N)
     ] = None,
-    config_path: Annotated[
-        Path | None, _opt("--config", "TOML config, or solve's JSON.", OUTPUT, "FILE", "-c")
-    ] = None,
-    format: Annotated[TextFormat | None, FORMAT_OPTION] = None,
-    out: Annotated[Path | None, OUT_OPTION] = None,
-    quiet: Annotated[bool, QUIET_OPTION] = False,
+    config_path: ConfigOpt = None,
+    format: FormatOpt = None,
+    out: OutOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Per depth, the least |deviation| reachable at each spread: the spread/deviation trade-off.
 
@@ -350,7 +354,7 @@ def pareto(
     from .pareto import frontier  # lazy: imports the solver and OR-Tools
 
     results = frontier(problem, settings)
-    emit(render_extra.render_pareto(problem, settings, results, fmt, _console(fmt, out)), out, quiet)
+    emit(render_search.render_pareto(problem, settings, results, fmt, _console(fmt, out)), out, quiet)
     short = [r for r in results if r.status is not Status.OPTIMAL]
     for r in short:
         _note(f"depth {r.depth}: {r.status.value} (frontier stopped: {r.stopped.value})", quiet)

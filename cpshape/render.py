@@ -1,4 +1,4 @@
-"""Reports -> text: JSON, CSV, Markdown and the terminal table (the only module importing rich).
+"""Reports -> text: JSON, CSV, Markdown and the terminal table (only the render* modules import rich).
 
 Every renderer is a pure function of the :class:`Report` returning a string. The JSON schema
 (:func:`to_dict`) is documented in ``docs/output.md``; its ``problem`` and ``solver``
@@ -31,14 +31,17 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from .config import fraction_text, problem_to_dict, settings_to_dict
+from .config import problem_to_dict, settings_to_dict
+from .describe import constraints_text, depth_ranges, problem_title
 from .result import DepthResult, Report, Status
-from .spec import Monotone, Problem
+from .spec import Problem
 
 __all__ = [
     "COMPACT_FROM",
     "Extras",
     "compact_widths",
+    "constraints_text",
+    "depth_ranges",
     "deviation_text",
     "json_text",
     "package_versions",
@@ -296,58 +299,6 @@ def _seconds(seconds: float) -> str:
     if seconds < 60:
         return f"{seconds:.1f}s"
     return f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
-
-
-def problem_title(problem: Problem) -> str:
-    """``4 inputs -> 3 outputs, depths 5-12: P = 1,000 (exact), bias on``."""
-    low, high = problem.band()
-    if problem.tolerance_abs is not None:
-        band = f"±{problem.tolerance_abs:,} (band {low:,}..{high:,})"
-    elif problem.tolerance:
-        band = f"±{fraction_text(problem.tolerance * 100)}% (band {low:,}..{high:,})"
-    else:
-        band = "(exact)"
-    shared = ", one shared count" if problem.same_count else ""
-    prefer = ", closest count first" if problem.prefer.value == "deviation" else ""
-    sizes = f"{_plural(problem.input_size, 'input')} -> {_plural(problem.output_size, 'output')}"
-    return (f"{sizes}, depths {depth_ranges(problem.depths)}: P = {problem.params:,} {band}, "
-            f"bias {'on' if problem.bias else 'off'}{shared}{prefer}")
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def constraints_text(problem: Problem) -> str:
-    """The non-default shape rules, comma-separated ('' when there are none)."""
-    c = problem.constraints
-    parts = []
-    if c.min_width > 1 or c.max_width is not None:
-        parts.append(f"widths {c.min_width}..{c.max_width if c.max_width is not None else 'any'}")
-    if c.max_ratio is not None:
-        parts.append(f"max ratio {fraction_text(c.max_ratio)}")
-    if c.ratio_range is not None:
-        parts.append(f"ratio {fraction_text(c.ratio_range[0])}..{fraction_text(c.ratio_range[1])}")
-    if c.monotone is not Monotone.NONE:
-        parts.append(c.monotone.value)
-    if c.multiple_of > 1:
-        parts.append(f"multiple of {c.multiple_of}")
-    if c.pins:
-        parts.append("pins " + " ".join(f"{layer}={width}" for layer, width in c.pins))
-    if c.max_spread is not None:
-        parts.append(f"max spread {c.max_spread}")
-    return ", ".join(parts)
-
-
-def depth_ranges(depths: Sequence[int]) -> str:
-    """``(1, 2, 3, 8)`` -> ``1-3,8``: the same syntax ``--depths`` reads."""
-    runs: list[list[int]] = []
-    for depth in sorted(depths):
-        if runs and runs[-1][1] == depth - 1:
-            runs[-1][1] = depth
-        else:
-            runs.append([depth, depth])
-    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
 def summary(report: Report) -> str:

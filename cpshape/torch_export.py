@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
-from fractions import Fraction
 from itertools import pairwise
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 from ._extras import MissingExtraError, require
 from .counting import breakdown, chain, count_params
+from .describe import problem_lines
 from .result import Report, VerificationError
 
 if TYPE_CHECKING:
@@ -128,34 +128,9 @@ def verify_report(report: Report) -> dict[int, int]:
     return counts
 
 
-def _fraction_text(value: Fraction) -> str:
-    return f"{float(value * 100):g}%"
-
-
 def describe_problem(report: Report) -> list[str]:
     """Plain-text lines stating the problem of ``report`` (used for headers and titles)."""
-    problem = report.problem
-    low, high = problem.band()
-    if problem.tolerance_abs is not None:
-        tolerance = f"+/-{problem.tolerance_abs} params"
-    elif problem.tolerance:
-        tolerance = f"+/-{_fraction_text(problem.tolerance)}"
-    else:
-        tolerance = "exact"
-    if problem.same_count:
-        shared = "none found" if report.shared_count is None else f"{report.shared_count:,}"
-        mode = f"shared count (one count for every depth): {shared}"
-    else:
-        mode = "per depth (each depth nearest the target on its own)"
-    return [
-        f"input size: {problem.input_size}, output size: {problem.output_size}",
-        f"params target: {problem.params:,} ({tolerance}"
-        + ("" if low == high else f", accepted band [{low:,}, {high:,}]")
-        + ")",
-        f"bias: {'on' if problem.bias else 'off'}",
-        f"mode: {mode}",
-        f"depths asked: {', '.join(str(d) for d in problem.depths)}",
-    ]
+    return problem_lines(report.problem, report.shared_count)
 
 
 def pytorch_source(report: Report, activation: Activation | str = Activation.RELU) -> str:
