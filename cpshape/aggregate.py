@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .counting import uniform_count
-from .dp import DepthDP, WorkBudget, nearest_bits
+from .dp import BudgetExhausted, DepthDP, WorkBudget, nearest_bits
 from .spec import Monotone
 
 __all__ = ["AggregateReach", "aggregate_applies", "reach_aggregate"]
@@ -190,6 +190,9 @@ def reach_aggregate(
     if not bases:
         return []
     tables = _tables(dp, span, budget)
+    budget.spend(64 * 16 * len(tables.rows) * len(bases))  # one Python pass over the rows per base
+    if budget.exhausted:
+        raise BudgetExhausted
     found = []
     for w in bases:
         reach = AggregateReach(dp, tables, w, low, high)

@@ -24,6 +24,9 @@ __all__ = ["solve_shared"]
 
 #: Shared mode intersects reachable-count bitsets over the whole band; wider bands go to CP-SAT.
 SHARED_BAND_BITS = 1 << 27
+#: ... and only while every joined depth's own least spread is small: the window DP's cost grows
+#: steeply with the span (wide spans, e.g. depth 2 at large P, go to CP-SAT).
+SHARED_MAX_SPAN = 64
 
 
 def solve_shared(
@@ -49,8 +52,14 @@ def solve_shared(
     count = None
     spread_first = problem.prefer is Prefer.SPREAD
     exact = {"dp", "divisors", "interior search"}
-    if spread_first and high - low < SHARED_BAND_BITS and all(alone[m].proof in exact for m in joinable):
-        floors = {m: alone[m].spread or 0 for m in joinable}
+    floors = {m: alone[m].spread or 0 for m in joinable}
+    narrow = max(floors.values()) // problem.constraints.multiple_of <= SHARED_MAX_SPAN
+    if (
+        spread_first
+        and narrow
+        and high - low < SHARED_BAND_BITS
+        and all(alone[m].proof in exact for m in joinable)
+    ):
         count = _shared_count_dp(problem, settings, joinable, floors, band)
     if count is None:
         results, count = _shared_cp(problem, settings, joinable, alone, band, start)
