@@ -21,6 +21,7 @@ widths that hit a chosen count. ``docs/model.md`` explains the method with these
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -68,20 +69,23 @@ def pair_rule(rules: Constraints) -> PairRule | None:
 
 
 class WorkBudget:
-    """Deterministic work limit for the DP, counted in 64-bit words shifted.
+    """Deterministic work limit for the exact searches, counted in 64-bit words shifted.
 
-    A wall-clock limit would make answers depend on the machine; this one does not.
+    A wall-clock limit would make answers depend on the machine; this one does not. Only
+    when the user sets ``time_limit`` does a ``deadline`` (``time.perf_counter()`` value)
+    also end the search, so that the limit holds for the whole run.
     """
 
-    def __init__(self, words: int) -> None:
+    def __init__(self, words: int, deadline: float | None = None) -> None:
         self.left = words
+        self.deadline = deadline
 
     def spend(self, bits: int) -> None:
         self.left -= bits // 64 + 1
 
     @property
     def exhausted(self) -> bool:
-        return self.left <= 0
+        return self.left <= 0 or (self.deadline is not None and time.perf_counter() > self.deadline)
 
 
 class BudgetExhausted(Exception):

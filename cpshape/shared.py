@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from .dp import BudgetExhausted, WorkBudget, band_bits, nearest_bits
+from .dp import BudgetExhausted, band_bits, nearest_bits
 from .model import build_model
 from .result import DepthResult, Status, verify
 from .solver import Progress, _depth_dp, _reach, _solve_depth, _span_limit, _Stages
@@ -95,7 +95,7 @@ def _shared_count_dp(
     """The DP's shared count: least largest spread first, then closest to the target."""
     low, high = band
     q = problem.constraints.multiple_of
-    budget = WorkBudget(settings.dp_work)
+    budget = settings.exact_budget(time.perf_counter())
     limit = max(_span_limit(problem, m, high) for m in depths)
     dps = {m: _depth_dp(problem, m) for m in depths}
     reached = dict.fromkeys(depths, 0)  # per depth: band bitset of counts at spread <= span

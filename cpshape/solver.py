@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
@@ -161,7 +162,7 @@ def _solve_depth(problem: Problem, settings: SolverSettings, m: int, band: tuple
             )
             return verify(problem, result, band)
     target = problem.params
-    dp, budget = _depth_dp(problem, m), WorkBudget(settings.dp_work)
+    dp, budget = _depth_dp(problem, m), settings.exact_budget(start)
     limit = _span_limit(problem, m, high)
     spread_floor = 0
     try:
@@ -261,10 +262,19 @@ def _depth2_by_divisors(
     return ()
 
 
+def _time_left(settings: SolverSettings, start: float, share: float = 1.0) -> SolverSettings:
+    """``settings`` with ``time_limit`` cut to (a share of) what this depth has left: the limit
+    holds for the whole depth, exact search included."""
+    if settings.time_limit is None:
+        return settings
+    left = settings.time_limit - (time.perf_counter() - start)
+    return replace(settings, time_limit=max(1e-3, left * share))
+
+
 def _infeasible(
     problem: Problem, settings: SolverSettings, m: int, band: tuple[int, int], start: float, proof: str
 ) -> DepthResult:
-    nearest = _nearest(problem, settings, m, band)
+    nearest = _nearest(problem, _time_left(settings, start, share=0.5), m, band)  # per side
     return DepthResult(
         m,
         Status.INFEASIBLE,
@@ -339,6 +349,7 @@ def _cp_depth(
     """Solve one depth with CP-SAT alone, knowing spreads below ``spread_floor`` are ruled out."""
     shape = build_model(problem, [m], band)
     dv = shape.depths[m]
+    settings = _time_left(settings, start)
     if spread_floor:
         shape.ort_model.add(dv.spread_units >= spread_floor).with_name(f"d{m}_dp_spread_floor")
     stages = _Stages(shape, settings)

@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
 from numbers import Rational
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .dp import WorkBudget
 
 __all__ = [
     "INT64_LIMIT",
@@ -242,6 +246,15 @@ class SolverSettings:
     workers: int = 1
     seed: int = 0
     dp_work: int = 2 * 10**8
+
+    def exact_budget(self, start: float) -> WorkBudget:
+        """The exact searches' budget for one depth started at ``start`` (perf_counter):
+        ``dp_work`` words and, with a ``time_limit``, half of that limit.
+        """
+        from .dp import WorkBudget
+
+        deadline = None if self.time_limit is None else start + self.time_limit / 2
+        return WorkBudget(self.dp_work, deadline)
 
     def __post_init__(self) -> None:
         if self.time_limit is not None:
