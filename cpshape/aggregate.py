@@ -190,7 +190,7 @@ def reach_aggregate(
     if not bases:
         return []
     tables = _tables(dp, span, budget)
-    budget.spend(64 * 16 * len(tables.rows) * len(bases))  # one Python pass over the rows per base
+    budget.spend(64 * len(tables.rows) * len(bases))  # one Python pass over the rows per base
     if budget.exhausted:
         raise BudgetExhausted
     found = []

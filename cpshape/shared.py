@@ -106,7 +106,9 @@ def _shared_count_dp(
                 top = min(span, _span_limit(problem, m, high))
                 first = floors[m] // q if span == max(floors.values()) // q else top
                 for t in range(first, top + 1):
-                    reached[m] |= band_bits(_reach(dps[m], t, low, high, budget), low, high, budget)
+                    reached[m] |= band_bits(
+                        _reach(dps[m], t, low, high, budget, aggregate=False), low, high, budget
+                    )
                 common &= reached[m]
             if budget.exhausted:
                 return None

@@ -93,7 +93,9 @@ def _depth_dp(problem: Problem, m: int) -> DepthDP:
     return DepthDP(problem.input_size, problem.output_size, m, problem.bias, problem.constraints)
 
 
-def _reach(dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget) -> list[Reachable]:
+def _reach(
+    dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget, aggregate: bool = True
+) -> list[Reachable]:
     """Shapes reaching the band at this span: the window DP, or the exact depth-2 search.
 
     Depth 2 returns spread exactly ``q*span``; the window DP returns every spread up to it.
@@ -102,7 +104,7 @@ def _reach(dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget) -> l
     if dp.depth == 2:
         return list(reach_pairs(dp.input_size, dp.output_size, dp.bias, dp.rules, span, low, high, budget))
     bases = list(dp.bases(span, low, high))
-    fast = [w for w in bases if aggregate_applies(dp, w, span)]
+    fast = [w for w in bases if aggregate and aggregate_applies(dp, w, span)]
     found: list[Reachable] = list(reach_aggregate(dp, span, fast, low, high, budget))
     rest = [w for w in bases if w not in set(fast)]
     return found + list(reach_windows(dp, span, low, high, budget, rest))
