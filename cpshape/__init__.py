@@ -2,8 +2,9 @@
 
 Data flows one way, one module per step:
 config or CLI flags (``config``, ``cli``) -> problem spec (``spec``) -> CP-SAT model
-(``model``, served by the exact DP in ``dp``) -> solve (``solver``) -> verified result
-(``result``) -> renderers (``render``). Counting (``counting``) is shared by all of them.
+(``model``, served by the exact searches in ``dp``, ``aggregate``, ``twolayer``, ``ends``)
+-> solve (``solver``, ``shared``) -> verified result (``result``) -> renderers (``render``).
+Counting (``counting``) is shared by all of them.
 
 The solver is imported lazily, so ``import cpshape`` and the counting helpers stay fast.
 """
