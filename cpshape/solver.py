@@ -152,17 +152,7 @@ def _solve_depth(problem: Problem, settings: SolverSettings, m: int, band: tuple
         if found is not None:
             if not found:
                 return _infeasible(problem, settings, m, band, start, "divisors")
-            widths, count = found
-            result = DepthResult(
-                m,
-                Status.OPTIMAL,
-                widths,
-                count,
-                seconds=time.perf_counter() - start,
-                proof="divisors",
-                target=problem.params,
-            )
-            return verify(problem, result, band)
+            return _proven(problem, m, found, band, start, "divisors")
     target = problem.params
     dp, budget = _depth_dp(problem, m), settings.exact_budget(start)
     limit = _span_limit(problem, m, high)
@@ -173,16 +163,7 @@ def _solve_depth(problem: Problem, settings: SolverSettings, m: int, band: tuple
             found3 = solve_by_ends(a, c, m, bias, rules, band, target, limit, budget)
             if found3 is None:
                 return _infeasible(problem, settings, m, band, start, "interior search")
-            result = DepthResult(
-                m,
-                Status.OPTIMAL,
-                found3[0],
-                found3[1],
-                seconds=time.perf_counter() - start,
-                proof="interior search",
-                target=target,
-            )
-            return verify(problem, result, band)
+            return _proven(problem, m, found3, band, start, "interior search")
         if problem.prefer is Prefer.SPREAD:
             _, reaches = _scan(dp, low, high, 0, limit, budget)
             if reaches is None:
@@ -208,8 +189,22 @@ def _solve_depth(problem: Problem, settings: SolverSettings, m: int, band: tuple
         if isinstance(stop, _Stopped) and problem.prefer is Prefer.SPREAD:
             spread_floor = stop.span
         return _cp_depth(problem, settings, m, band, start, spread_floor)
+    return _proven(problem, m, (widths, count), band, start, "dp")
+
+
+def _proven(
+    problem: Problem,
+    m: int,
+    found: tuple[tuple[int, ...], int],
+    band: tuple[int, int],
+    start: float,
+    proof: str,
+) -> DepthResult:
+    """An optimum proven by the exact method ``proof``, recounted and re-checked."""
+    widths, count = found
+    seconds = time.perf_counter() - start
     result = DepthResult(
-        m, Status.OPTIMAL, widths, count, seconds=time.perf_counter() - start, proof="dp", target=target
+        m, Status.OPTIMAL, widths, count, seconds=seconds, proof=proof, target=problem.params
     )
     return verify(problem, result, band)
 
