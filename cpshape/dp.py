@@ -77,11 +77,19 @@ class WorkBudget:
     """
 
     def __init__(self, words: int, deadline: float | None = None) -> None:
-        self.left = words
+        self.given = self.left = words
         self.deadline = deadline
 
     def spend(self, bits: int) -> None:
         self.left -= bits // 64 + 1
+
+    def part(self, share: float) -> WorkBudget:
+        """A budget of ``share`` of the words left, same deadline (settle it with :meth:`charge`)."""
+        return WorkBudget(int(max(self.left, 0) * share), self.deadline)
+
+    def charge(self, part: WorkBudget) -> None:
+        """Count what a budget made by :meth:`part` spent."""
+        self.left -= part.given - part.left
 
     @property
     def exhausted(self) -> bool:

@@ -113,7 +113,9 @@ def _pieces(
                 budget,
             )
         )
-    return _reach_upto(dp, span, low, high, budget)
+    # Wide bands around the target: the window DPs list every count in one pass, where the
+    # bounded search would answer one query per count it narrows down.
+    return _reach_upto(dp, span, low, high, budget, listing=True)
 
 
 def _depth_frontier(problem: Problem, settings: SolverSettings, m: int) -> DepthFrontier:

@@ -107,7 +107,7 @@ def _shared_count_dp(
                 first = floors[m] // q if span == max(floors.values()) // q else top
                 for t in range(first, top + 1):
                     reached[m] |= band_bits(
-                        _reach(dps[m], t, low, high, budget, aggregate=False), low, high, budget
+                        _reach(dps[m], t, low, high, budget, listing=True), low, high, budget
                     )
                 common &= reached[m]
             if budget.exhausted:

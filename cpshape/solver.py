@@ -23,6 +23,7 @@ from ortools.sat.python import cp_model
 
 from . import __version__
 from .aggregate import aggregate_applies, reach_aggregate
+from .bounded import BoundedReach, bounded_applies, reach_bounded
 from .dp import (
     BudgetExhausted,
     DepthDP,
@@ -47,6 +48,10 @@ Progress = Callable[[DepthResult], None]
 #: (spread first), or scans outwards from the target through at most this many (deviation first).
 DIVISOR_BAND = 1024
 DIVISOR_SCAN = 20_000
+#: Share of the work budget the bounded search gets first: at depths 3-6 (before the interior
+#: search) and at the other depths (before the window DPs).
+ENDS_TRIAL_SHARE = 0.25
+BOUNDED_SHARE = 0.5
 
 
 def solve(
@@ -94,45 +99,70 @@ def _depth_dp(problem: Problem, m: int) -> DepthDP:
 
 
 def _reach(
-    dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget, aggregate: bool = True
+    dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget, listing: bool = False
 ) -> list[Reachable]:
-    """Shapes reaching the band at this span: the window DP, or the exact depth-2 search.
+    """Shapes reaching the band at this span: the exact depth-2 search, the bounded search,
+    or (when the caller needs every count listed, or the tables would be too large) the
+    window DPs.
 
-    Depth 2 returns spread exactly ``q*span``; the window DP returns every spread up to it.
-    Scanning spans upwards, both give the same first hit.
+    Depth 2 returns spread exactly ``q*span``; the others return every spread up to it.
     """
     if dp.depth == 2:
         return list(reach_pairs(dp.input_size, dp.output_size, dp.bias, dp.rules, span, low, high, budget))
     bases = list(dp.bases(span, low, high))
-    fast = [w for w in bases if aggregate and aggregate_applies(dp, w, span)]
-    found: list[Reachable] = list(reach_aggregate(dp, span, fast, low, high, budget))
+    found: list[Reachable] = []
+    if not listing and bounded_applies(dp, span):
+        by_search, bases = reach_bounded(dp, span, bases, low, high, budget)
+        found.extend(by_search)
+    fast = [w for w in bases if aggregate_applies(dp, w, span)]
+    found.extend(reach_aggregate(dp, span, fast, low, high, budget))
     rest = [w for w in bases if w not in set(fast)]
     return found + list(reach_windows(dp, span, low, high, budget, rest))
 
 
-def _reach_upto(dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget) -> list[Reachable]:
+def _reach_upto(
+    dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget, listing: bool = False
+) -> list[Reachable]:
     """Every shape with spread at most ``q*span`` that reaches the band."""
     if dp.depth != 2:
-        return _reach(dp, span, low, high, budget)
+        return _reach(dp, span, low, high, budget, listing)
     return [piece for t in range(span + 1) for piece in _reach(dp, t, low, high, budget)]
 
 
 def _scan(
-    dp: DepthDP, low: int, high: int, first: int, last: int, budget: WorkBudget
+    dp: DepthDP, low: int, high: int, first: int, last: int, budget: WorkBudget, listing: bool = False
 ) -> tuple[int, list[Reachable] | None]:
-    """Spans ``first..last`` in order: ``(span, reaches)`` at the first that reaches the band,
+    """The least span in ``first..last`` that reaches the band: ``(span, reaches)``, or
     ``(last + 1, None)`` when none does. On budget exhaustion raises ``_Stopped(span)``.
+
+    Above depth 2 a window of span ``s`` lies inside one of span ``s + 1``, so reaching the
+    band is monotone in the span: the scan gallops upwards (steps of a quarter) and then
+    bisects between the last span that missed and the first that reached. Depth 2 looks at
+    spreads of exactly ``q*span`` and is scanned one span at a time.
     """
-    for span in range(first, last + 1):
+    missed = first - 1  # every span up to this one is proven not to reach the band
+    best: tuple[int, list[Reachable]] | None = None
+    span = first
+    while span <= last and (best is None or span < best[0]):
         try:
-            found = _reach(dp, span, low, high, budget)
+            found = _reach(dp, span, low, high, budget, listing)
         except BudgetExhausted:
-            raise _Stopped(span) from None
-        if budget.exhausted:
-            raise _Stopped(span + 1 if not found else span)
+            raise _Stopped(missed + 1) from None
         if found:
-            return span, found
-    return last + 1, None
+            best = (span, found)
+        else:
+            missed = span
+        if budget.exhausted:
+            raise _Stopped(missed + 1)
+        if best is not None:  # bisect (missed, best); at depth 2 the first hit is the answer
+            span = (missed + best[0]) // 2 if dp.depth != 2 else best[0]
+            span = max(span, missed + 1)
+        else:
+            step = 1 if dp.depth == 2 else max(1, (span - first) // 4)
+            span = min(last, span + step) if span < last else last + 1
+    if best is None:
+        return last + 1, None
+    return best
 
 
 class _Stopped(Exception):
@@ -142,7 +172,7 @@ class _Stopped(Exception):
 
 def _solve_depth(problem: Problem, settings: SolverSettings, m: int, band: tuple[int, int]) -> DepthResult:
     start = time.perf_counter()
-    low, high = band
+    high = band[1]
     if settings.dp_work == 0:  # CP-SAT alone, no exact method in front of it
         return _cp_depth(problem, settings, m, band, start, 0)
     if not _residue_possible(problem, band):
@@ -153,43 +183,77 @@ def _solve_depth(problem: Problem, settings: SolverSettings, m: int, band: tuple
             if not found:
                 return _infeasible(problem, settings, m, band, start, "divisors")
             return _proven(problem, m, found, band, start, "divisors")
-    target = problem.params
     dp, budget = _depth_dp(problem, m), settings.exact_budget(start)
     limit = _span_limit(problem, m, high)
-    spread_floor = 0
+    spread_floor = 0  # spreads (in multiples of q) below this are proven not to reach the band
+    ends = 3 <= m <= ENDS_MAX_DEPTH and problem.prefer is Prefer.SPREAD
     try:
-        if 3 <= m <= ENDS_MAX_DEPTH and problem.prefer is Prefer.SPREAD:
-            a, c, bias, rules = problem.input_size, problem.output_size, problem.bias, problem.constraints
-            found3 = solve_by_ends(a, c, m, bias, rules, band, target, limit, budget)
-            if found3 is None:
-                return _infeasible(problem, settings, m, band, start, "interior search")
-            return _proven(problem, m, found3, band, start, "interior search")
-        if problem.prefer is Prefer.SPREAD:
-            _, reaches = _scan(dp, low, high, 0, limit, budget)
-            if reaches is None:
-                return _infeasible(problem, settings, m, band, start, "dp")
-            count = best_count(reaches, target)
-        else:
-            span, reaches = _scan(dp, target, target, 0, limit, budget)
-            count = target
-            if reaches is None:
-                # No exact count at any spread: every shape lies in the widest window.
-                everything = _reach_upto(dp, limit, low, high, budget)
-                if not everything:
-                    return _infeasible(problem, settings, m, band, start, "dp")
-                closest = abs(best_count(everything, target) - target)
-                tied = []  # counts at the least |deviation|: least spread first, then below
-                for option in sorted({target - closest, target + closest}):
-                    span, hit = _scan(dp, option, option, 0, limit, budget)
-                    if hit is not None:
-                        tied.append((span, option, hit))
-                _, count, reaches = min(tied, key=lambda t: (t[0], t[1]))
-        widths = canonical_widths(reaches, count, budget)
+        # The bounded search settles most problems at once. Where its tables or its search
+        # grow too large within its share of the budget, the interior search (depths 3-6,
+        # whose cost does not grow with the spread) or the window DPs take over.
+        trial = budget.part(ENDS_TRIAL_SHARE if ends else BOUNDED_SHARE)
+        try:
+            found, proof = _by_spans(problem, dp, band, limit, trial)
+        except (_Stopped, BudgetExhausted) as stop:
+            if isinstance(stop, _Stopped) and problem.prefer is Prefer.SPREAD:
+                spread_floor = stop.span
+            budget.charge(trial)
+            if ends:
+                a, c, bias, rules = problem.input_size, problem.output_size, problem.bias, problem.constraints
+                found = solve_by_ends(a, c, m, bias, rules, band, problem.params, limit, budget)
+                proof = "interior search"
+            else:
+                found, proof = _by_spans(problem, dp, band, limit, budget, spread_floor, listing=True)
     except (_Stopped, BudgetExhausted) as stop:
         if isinstance(stop, _Stopped) and problem.prefer is Prefer.SPREAD:
-            spread_floor = stop.span
+            spread_floor = max(spread_floor, stop.span)
         return _cp_depth(problem, settings, m, band, start, spread_floor)
-    return _proven(problem, m, (widths, count), band, start, "dp")
+    if found is None:
+        return _infeasible(problem, settings, m, band, start, proof)
+    return _proven(problem, m, found, band, start, proof)
+
+
+def _by_spans(
+    problem: Problem,
+    dp: DepthDP,
+    band: tuple[int, int],
+    limit: int,
+    budget: WorkBudget,
+    floor: int = 0,
+    listing: bool = False,
+) -> tuple[tuple[tuple[int, ...], int] | None, str]:
+    """The optimum by scanning spans up to ``limit`` (``None`` if no shape) and the method's
+    name. ``floor``: spans below it are known to miss the band (used when spread comes first).
+    ``listing``: use only the window DPs. Raises ``_Stopped`` or ``BudgetExhausted`` when the
+    budget runs out first.
+    """
+    low, high = band
+    target = problem.params
+    searched = dp.depth > 2 and not listing and bounded_applies(dp, limit)
+    proof = "bounded search" if searched else "dp"
+    if problem.prefer is Prefer.SPREAD:
+        _, reaches = _scan(dp, low, high, floor, limit, budget, listing)
+        if reaches is None:
+            return None, proof
+        count = best_count(reaches, target)
+    else:
+        span, reaches = _scan(dp, target, target, 0, limit, budget, listing)
+        count = target
+        if reaches is None:
+            # No exact count at any spread: every shape lies in the widest window.
+            everything = _reach_upto(dp, limit, low, high, budget, listing)
+            if not everything:
+                return None, proof
+            closest = abs(best_count(everything, target) - target)
+            tied = []  # counts at the least |deviation|: least spread first, then below
+            for option in sorted({target - closest, target + closest}):
+                span, hit = _scan(dp, option, option, 0, limit, budget, listing)
+                if hit is not None:
+                    tied.append((span, option, hit))
+            _, count, reaches = min(tied, key=lambda t: (t[0], t[1]))
+    widths = canonical_widths(reaches, count, budget)
+    proof = "bounded search" if any(isinstance(r, BoundedReach) for r in reaches) else "dp"
+    return (widths, count), proof
 
 
 def _proven(

@@ -1,5 +1,5 @@
-"""The exact searches for deeper networks: interior search (depths 3-6) and the aggregate DP
-(depth >= 7 and shared mode), each against brute force or against the plain window DP."""
+"""The exact searches for deeper networks: the bounded search, the interior search (depths
+3-6) and the aggregate and window DPs, each against brute force and against each other."""
 
 from __future__ import annotations
 
@@ -45,8 +45,21 @@ def _key(problem: Problem, widths: tuple[int, ...]) -> tuple[int, ...]:
     return (*first, n, *widths)
 
 
+def _force(method: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the solver use one exact method: the bounded search (its default), the interior
+    search at depths 3-6, or the window DPs."""
+    if method == "ends":
+        monkeypatch.setattr(solver_module, "ENDS_TRIAL_SHARE", 0.0)
+    if method in ("ends", "dp"):
+        monkeypatch.setattr(solver_module, "bounded_applies", lambda *args: False)
+
+
+@pytest.mark.parametrize("method", ["bounded", "ends", "dp"])
 @pytest.mark.parametrize(("depth", "max_width", "seed"), [(4, 8, 1), (5, 6, 2), (6, 4, 3), (7, 3, 4)])
-def test_deeper_depths_match_brute_force(depth: int, max_width: int, seed: int) -> None:
+def test_deeper_depths_match_brute_force(
+    depth: int, max_width: int, seed: int, method: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _force(method, monkeypatch)
     rng = random.Random(seed)
     checked = 0
     while checked < 25:
@@ -88,3 +101,121 @@ def test_aggregate_dp_equals_window_dp(seed: int, monkeypatch: pytest.MonkeyPatc
         plain = solve(p, settings).results[0]
         monkeypatch.undo()
         assert (with_aggregate.widths, with_aggregate.status) == (plain.widths, plain.status), p
+
+
+def _rules(rng: random.Random) -> dict[str, object]:
+    rules: dict[str, object] = {}
+    if rng.random() < 0.3:
+        rules["monotone"] = rng.choice(["non-increasing", "non-decreasing"])
+    if rng.random() < 0.3:
+        rules["multiple_of"] = rng.choice([2, 4, 8])
+    if rng.random() < 0.2:
+        rules["max_ratio"] = rng.choice([2, "1.25", "1.05"])
+    if rng.random() < 0.15:
+        rules["ratio_range"] = rng.choice([("1", "2"), ("0.9", "1.1")])
+    if rng.random() < 0.2:
+        rules["min_width"] = rng.randint(5, 60)
+    if rng.random() < 0.2:
+        rules["max_width"] = rng.randint(60, 400)
+    return rules
+
+
+def _medium_problem(rng: random.Random) -> Problem | None:
+    rules = _rules(rng)
+    depth = rng.randint(3, 12)
+    if rng.random() < 0.15:
+        rules["pins"] = [(rng.randint(1, depth), rng.choice([32, 48, 64]))]
+    try:
+        return Problem(
+            rng.randint(1, 800),
+            rng.randint(1, 20),
+            rng.randint(10**4, 2 * 10**5),
+            (depth,),
+            bias=rng.random() < 0.5,
+            constraints=Constraints(**rules),  # type: ignore[arg-type]
+            prefer=rng.choice(["spread", "spread", "deviation"]),
+            tolerance_abs=rng.choice([0, 0, 0, 3, 200]),
+        )
+    except ValueError:
+        return None
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_bounded_search_equals_window_dp(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Depths 3-12 at realistic sizes, every kind of rule, bands and both objectives: where
+    both settle a problem, the bounded search and the window DPs agree on status and widths."""
+    rng = random.Random(100 + seed)
+    # Only proven statuses are compared, and those do not depend on where a limit struck;
+    # the time limit only keeps CP-SAT's nearest-count proofs (the slow part) short.
+    settings = SolverSettings(dp_work=5 * 10**8, deterministic_limit=1, time_limit=6)
+    by_search = 0
+    for _ in range(10):
+        p = _medium_problem(rng)
+        if p is None:
+            continue
+        bounded = solve(p, settings).results[0]
+        _force("dp", monkeypatch)
+        classic = solve(p, settings).results[0]
+        monkeypatch.undo()
+        proven = ("optimal", "infeasible")
+        if bounded.status in proven and classic.status in proven:
+            assert (bounded.widths, bounded.status) == (classic.widths, classic.status), p
+            by_search += bounded.proof == "bounded search"
+    assert by_search >= 5
+
+
+@pytest.mark.parametrize(
+    ("a", "c", "params", "depth", "bias"),
+    [(784, 10, 10**8, 6, True), (784, 10, 10**9, 32, True), (64, 10, 10**7, 12, False), (784, 10, 10**10, 9, True)],
+)
+def test_bounded_search_large_budgets(a: int, c: int, params: int, depth: int, bias: bool) -> None:
+    """Large exact counts are proven by the bounded search. An independent method, the
+    aggregate DP, confirms the spread: no window one narrower reaches the count, and a window
+    of the found spread does."""
+    from cpshape.aggregate import reach_aggregate
+    from cpshape.dp import DepthDP, WorkBudget
+
+    p = Problem(a, c, params, (depth,), bias=bias)
+    (r,) = solve(p).results
+    assert r.status == "optimal" and r.proof == "bounded search" and r.widths is not None
+    assert count_params(chain(a, r.widths, c), bias) == params
+    spread = max(r.widths) - min(r.widths)
+    dp = DepthDP(a, c, depth, bias, Constraints())
+    budget = WorkBudget(10**12)
+
+    def reaches(span: int) -> bool:
+        bases = list(dp.bases(span, params, params))
+        return any(x.hits(params) for x in reach_aggregate(dp, span, bases, params, params, budget))
+
+    assert spread > 0 and not reaches(spread - 1) and reaches(spread)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_bounded_masks_follow_the_rules(seed: int) -> None:
+    """The bounded search's allowed offsets are exactly what the rules allow on the widths."""
+    from cpshape.bounded import _masks
+    from cpshape.dp import DepthDP, pair_rule
+
+    rng = random.Random(seed)
+    rules = _rules(rng)
+    depth = rng.randint(3, 6)
+    if rng.random() < 0.5:
+        rules["pins"] = [(rng.randint(1, depth), rng.choice([32, 48, 64]))]
+    try:
+        constraints = Constraints(**rules)  # type: ignore[arg-type]
+    except ValueError:
+        return
+    dp = DepthDP(30, 5, depth, True, constraints)
+    q, span = constraints.multiple_of, rng.randint(0, 12)
+    base = rng.randint(1, 80 // q)
+    pairs, layers = _masks(dp, base, span)
+    rule = pair_rule(constraints)
+    pins = constraints.pin_map()
+    for d in range(span + 1):
+        x = q * (base + d)
+        for e in range(span + 1):
+            y = q * (base + e)
+            assert pairs[d, e] == (rule is None or rule(x, y)), (x, y, rules)
+        for i, layer in enumerate(layers, start=1):
+            fits = x >= constraints.min_width and (constraints.max_width is None or x <= constraints.max_width)
+            assert layer[d] == (fits and pins.get(i, x) == x)

@@ -11,6 +11,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from reference import best, nearest, obeys, plain_count
 
+import cpshape.solver as solver_module
 from cpshape.result import DepthResult, Status, VerificationError, verify
 from cpshape.solver import solve
 from cpshape.spec import Constraints, Problem, SolverSettings
@@ -226,18 +227,22 @@ def test_nearest_without_max_width_by_brute_force(
     check_against_brute_force(p, depth, p.band()[1])
 
 
-def test_proof_labels_and_paths_agree() -> None:
+def test_proof_labels_and_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     p = Problem(40, 10, 3000, (3, 4, 5, 7), bias=False)
-    by_dp, by_cp, mixed = solve(p), solve(p, CP_ONLY), solve(p, SolverSettings(dp_work=100))
-    assert by_dp.by_depth(4).proof == "interior search"  # depths 3-6: ends solved linearly
-    assert by_dp.by_depth(7).proof == "dp"  # the exact DP alone, within its default budget
-    assert {r.proof for r in by_dp.results}.isdisjoint({"cp-sat", "dp+cp-sat"})
+    exact, by_cp, mixed = solve(p), solve(p, CP_ONLY), solve(p, SolverSettings(dp_work=100))
+    assert {exact.by_depth(m).proof for m in (3, 4, 5, 7)} == {"bounded search"}
     assert {r.proof for r in by_cp.results} == {"cp-sat"}
-    assert mixed.by_depth(7).proof == "dp+cp-sat"  # DP rules out small spreads, CP-SAT finishes
-    for report in (by_dp, by_cp, mixed):
+    assert mixed.by_depth(7).proof == "dp+cp-sat"  # small spreads ruled out, CP-SAT finishes
+    monkeypatch.setattr(solver_module, "ENDS_TRIAL_SHARE", 0.0)  # depths 3-6: ends at once
+    monkeypatch.setattr(solver_module, "bounded_applies", lambda *args: False)  # else: window DP
+    classic = solve(p)
+    assert classic.by_depth(4).proof == "interior search"
+    assert classic.by_depth(7).proof == "dp"
+    for report in (exact, by_cp, mixed, classic):
         assert report.all_optimal and report.all_within_band
     for m in (3, 4, 5, 7):
-        assert by_dp.by_depth(m).widths == by_cp.by_depth(m).widths == mixed.by_depth(m).widths
+        widths = {r.by_depth(m).widths for r in (exact, by_cp, mixed, classic)}
+        assert len(widths) == 1
 
 
 def test_dp_work_zero_is_pure_cp_sat() -> None:
