@@ -67,6 +67,11 @@ def _tables(dp: DepthDP, span: int, budget: WorkBudget) -> _Tables:
     t_row = (m - 1) * s * s + 1
     mono = dp.rules.monotone
 
+    # Charge the whole table up front (at most (s+1)^2 shifts per layer and end offset, each of
+    # up to (2ms+1)(ms^2+1) bits), so that a span too large for the budget is never started.
+    budget.spend((s + 1) ** 3 * (m - 1) * (2 * m * s + 1) * t_row // 4)
+    if budget.exhausted:
+        raise BudgetExhausted
     sets: dict[int, list[list[int]]] = {}
     for dm in range(s + 1):
         layers: list[list[int]] = [[0] * (s + 1) for _ in range(m)]
@@ -78,8 +83,9 @@ def _tables(dp: DepthDP, span: int, budget: WorkBudget) -> _Tables:
                 for e, bits in enumerate(layers[i + 1]):
                     if bits and _allowed(mono, d, e):
                         acc |= bits << (weight * d * t_row + d * e)
-                        budget.spend(bits.bit_length())
                 layers[i][d] = acc
+            if budget.deadline is not None and budget.exhausted:
+                raise BudgetExhausted
         sets[dm] = layers
     rows = []
     mask = (1 << t_row) - 1

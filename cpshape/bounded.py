@@ -46,7 +46,7 @@ NODE_COST = 250
 #: Sets of tables built per span (windows whose rules differ need their own set).
 MAX_TABLE_SETS = 4
 #: Table entries allowed per span (min and max tables together), to bound memory (8 bytes each).
-MAX_TABLE_ENTRIES = 40_000_000
+MAX_TABLE_ENTRIES = 20_000_000
 
 
 @dataclass
@@ -94,6 +94,9 @@ def _build_tables(
     lo_all[m - 1], hi_all[m - 1] = both[0], -both[1]
     for i in range(m - 2, -1, -1):
         reach += weight[i] * s
+        budget.spend(16 * (s + 1) * (s + 1) * (reach + 1))  # charged up front: an entry is ~1/4 word
+        if budget.exhausted:
+            raise BudgetExhausted
         nxt = np.full((2, s + 1, reach + 1), big, dtype=dtype)
         width = both.shape[2]
         for e in range(s + 1):
@@ -109,9 +112,6 @@ def _build_tables(
             live = best < big // 2
             g = np.array([gain[i][e], -gain[i][e]], dtype=dtype)[:, None]
             nxt[:, e, shift : shift + width] = np.where(live, best + g, big)
-        budget.spend(16 * (s + 1) * (s + 1) * (reach + 1))  # an entry costs about 1/4 word
-        if budget.exhausted:
-            raise BudgetExhausted
         both = nxt
         lo_all[i], hi_all[i] = both[0], -both[1]
     return _Tables(lo_all, hi_all, gain, weight, pairs)

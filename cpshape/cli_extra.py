@@ -319,7 +319,7 @@ def pareto(
     pin: PinOpt = None,
     max_spread: MaxSpreadOpt = None,
     dp_work: Annotated[
-        Text, opt("--dp-work", "DP work budget per depth, in 64-bit words (default 2e8).", SOLVER, N)
+        Text, opt("--dp-work", "DP work budget per depth, in 64-bit words (default 1e9).", SOLVER, N)
     ] = None,
     config_path: ConfigOpt = None,
     format: FormatOpt = None,

@@ -4,10 +4,11 @@ Per depth the objective is lexicographic. With ``prefer="spread"``: (1) least sp
 (2) least ``|deviation|``, (3) the count below the target on a tie, (4) the
 lexicographically smallest widths (a unique, canonical answer). ``prefer="deviation"``
 swaps (1) and (2). Exact searches decide these stages first under a deterministic work
-budget: divisors at depth 2 (:mod:`cpshape.twolayer`), the interior search at depths 3-6
-(:mod:`cpshape.ends`), the window DP otherwise (:mod:`cpshape.dp`, :mod:`cpshape.aggregate`),
-after a residue check. When the budget runs out, the CP-SAT model (:mod:`cpshape.model`) solves
-the remaining stages, told which spreads the DP already ruled out. Either way every answer
+budget, after a residue check: divisors at depth 2 (:mod:`cpshape.twolayer`); above it the
+bounded search (:mod:`cpshape.bounded`) with a share of the budget, then the interior search
+at depths 3-6 (:mod:`cpshape.ends`) or the window DPs (:mod:`cpshape.dp`,
+:mod:`cpshape.aggregate`). When the budget runs out, the CP-SAT model (:mod:`cpshape.model`)
+solves the remaining stages, told which spreads the exact searches already ruled out. Either way every answer
 is recounted in pure Python and then checked against one CP-SAT model that holds every
 depth, widths fixed: the model of record has to accept it.
 """

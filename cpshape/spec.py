@@ -238,14 +238,15 @@ class SolverSettings:
     ``workers=1`` and a deterministic-time limit make runs reproducible: CP-SAT's single
     worker search is deterministic, wall-clock limits are not. ``time_limit`` (seconds of
     wall clock) is an extra safety net and is off by default. ``dp_work`` caps the exact
-    DP in 64-bit words shifted (about 1 s per 5e8 words here), also machine-independent.
+    searches in 64-bit words shifted (their other work is charged at its cost in such
+    words; about 2-4 s per 1e9 here), also machine-independent.
     """
 
     time_limit: float | None = None
     deterministic_limit: float = 60.0
     workers: int = 1
     seed: int = 0
-    dp_work: int = 2 * 10**8
+    dp_work: int = 10**9
 
     def exact_budget(self, start: float) -> WorkBudget:
         """The exact searches' budget for one depth started at ``start`` (perf_counter):

@@ -166,7 +166,12 @@ def test_bounded_search_equals_window_dp(seed: int, monkeypatch: pytest.MonkeyPa
 
 @pytest.mark.parametrize(
     ("a", "c", "params", "depth", "bias"),
-    [(784, 10, 10**8, 6, True), (784, 10, 10**9, 32, True), (64, 10, 10**7, 12, False), (784, 10, 10**10, 9, True)],
+    [
+        (784, 10, 10**8, 6, True),
+        (784, 10, 10**9, 32, True),
+        (64, 10, 10**7, 12, False),
+        (784, 10, 10**10, 9, True),
+    ],
 )
 def test_bounded_search_large_budgets(a: int, c: int, params: int, depth: int, bias: bool) -> None:
     """Large exact counts are proven by the bounded search. An independent method, the
@@ -217,5 +222,6 @@ def test_bounded_masks_follow_the_rules(seed: int) -> None:
             y = q * (base + e)
             assert pairs[d, e] == (rule is None or rule(x, y)), (x, y, rules)
         for i, layer in enumerate(layers, start=1):
-            fits = x >= constraints.min_width and (constraints.max_width is None or x <= constraints.max_width)
+            top = constraints.max_width
+            fits = x >= constraints.min_width and (top is None or x <= top)
             assert layer[d] == (fits and pins.get(i, x) == x)
