@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from .counting import uniform_count
 from .dp import BudgetExhausted, DepthDP, WorkBudget, nearest_bits
 from .spec import Monotone
 
@@ -112,8 +111,7 @@ class AggregateReach:
 
     @cached_property
     def _f0(self) -> int:
-        dp, q = self.dp, self.dp.rules.multiple_of
-        return uniform_count(dp.input_size, dp.output_size, dp.depth, q * self.w, dp.bias)
+        return self.dp.uniform(self.w)
 
     def _offset(self, d1: int, dm: int, big_d: int) -> int:
         """The count of every shape in row ``(d1, dm, D)`` with ``T = 0``."""

@@ -11,15 +11,15 @@ and a small remainder:
 ``V`` is at most about ``q^2*m*s^2``, far below ``q^2*w`` once ``w`` is large, so a count
 fixes ``D`` to one or two values per base width. For every layer ``i``, offset ``e`` and
 partial aggregate ``D`` the tables hold the least and the greatest ``V`` the layers
-``i..m`` can add (``Vmin``/``Vmax``, over every continuation the w-independent rules allow).
-They depend on the span only, so one set serves every base width. A depth-first search then
+``i..m`` can add (``Vmin``/``Vmax``, over every continuation the rules allow). They depend
+on the span and on which offsets the rules allow, not on ``w``, so one set serves every base
+width whose window the rules cut the same way. A depth-first search then
 picks ``d_1, d_2, ...`` in increasing order and drops every branch whose remaining
 ``[Vmin, Vmax]`` misses what the count still needs: the first leaf it reaches is the
 lexicographically smallest shape of the window with that count, and a search that ends
 without a leaf proves that the window has none. Failed states are remembered, so no state is
-expanded twice. Rules that depend on ``w`` (ratios, bounds, pins) are checked on the actual
-widths during the search; the tables include them where they are the same for every base
-width of the span, and are a valid (looser) bound otherwise.
+expanded twice. Windows whose rules (ratios, bounds, pins) cut them in more than
+``MAX_TABLE_SETS`` different ways per span are left to the window DPs.
 
 Unlike the bitset DPs, the cost does not grow with the number of reachable counts: it is
 the tables (``m * (s+1)^2`` array operations over ``2ms + 1`` aggregates) plus the nodes
@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
-from .counting import uniform_count
 from .dp import BudgetExhausted, DepthDP, WorkBudget
 from .spec import Monotone
 
@@ -59,7 +59,8 @@ class _Tables:
     hi: list[np.ndarray]
     gain: list[list[int]]  # the per-layer linear part of V: gain[i][e]
     weight: list[int]  # the layer's weight in D
-    pairs: np.ndarray  # pairs[e, f]: offset e may be followed by f
+    vmin: int  # least V of any whole shape (bounds the D worth trying for a count)
+    vmax: int
 
 
 def _linear_gain(dp: DepthDP, i: int, e: int) -> int:
@@ -114,7 +115,7 @@ def _build_tables(
             nxt[:, e, shift : shift + width] = np.where(live, best + g, big)
         both = nxt
         lo_all[i], hi_all[i] = both[0], -both[1]
-    return _Tables(lo_all, hi_all, gain, weight, pairs)
+    return _Tables(lo_all, hi_all, gain, weight, int(lo_all[0].min()), int(hi_all[0].max()))
 
 
 def _masks(dp: DepthDP, base: int, span: int) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -202,27 +203,22 @@ class BoundedReach:
     """The counts of one window, answered by the bounded search (see the module docstring)."""
 
     dp: DepthDP
-    span: int
     w: int
     low: int
     high: int
     search: _Search
 
-    @property
+    @cached_property
     def _f0(self) -> int:
-        dp, q = self.dp, self.dp.rules.multiple_of
-        return uniform_count(dp.input_size, dp.output_size, dp.depth, q * self.w, dp.bias)
+        return self.dp.uniform(self.w)
 
     def _first(self, lo: int, hi: int) -> tuple[int, ...] | None:
         """Smallest offsets (over every ``D``) whose count lies in ``[lo, hi]``."""
         qq_w = self.dp.rules.multiple_of ** 2 * self.w
         f0, tb = self._f0, self.search.tables
         best = None
-        size = tb.lo[0].shape[1]
-        vmin = int(tb.lo[0].min())
-        vmax = int(tb.hi[0].max())
-        d_lo = max(0, -((-(lo - f0 - vmax)) // qq_w))
-        d_hi = min(size - 1, (hi - f0 - vmin) // qq_w)
+        d_lo = max(0, -((-(lo - f0 - tb.vmax)) // qq_w))
+        d_hi = min(tb.lo[0].shape[1] - 1, (hi - f0 - tb.vmin) // qq_w)
         for big_d in range(d_lo, d_hi + 1):
             base = f0 + qq_w * big_d
             found = self.search.first(big_d, lo - base, hi - base)
@@ -301,7 +297,7 @@ def reach_bounded(
         tables = _build_tables(dp, span, group[0][1], group[0][2], budget)
         for w, pairs, layers in group:
             search = _Search(tables, pairs, layers, budget, dp.rules.multiple_of**2)
-            reach = BoundedReach(dp, span, w, low, high, search)
+            reach = BoundedReach(dp, w, low, high, search)
             if reach.exists(low, high):
                 found.append(reach)
     found.sort(key=lambda r: r.w)

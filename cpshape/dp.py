@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from .counting import edge_count
+from .counting import edge_count, uniform_count
 from .spec import Constraints, Monotone, Problem
 
 __all__ = [
@@ -141,6 +141,11 @@ class DepthDP:
             return None
         widths = [c[-1] if top else c[0] for c in win.candidates]
         return self.count(widths)
+
+    def uniform(self, base: int) -> int:
+        """``F0``: the count with every hidden width ``q*base``."""
+        q = self.rules.multiple_of
+        return uniform_count(self.input_size, self.output_size, self.depth, q * base, self.bias)
 
     def count(self, widths: list[int] | tuple[int, ...]) -> int:
         sizes = (self.input_size, *widths, self.output_size)
