@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from .dp import BudgetExhausted, DepthDP, WorkBudget, nearest_bits
+from .dp import BudgetExhausted, DepthDP, WorkBudget
 from .spec import Monotone
 
 __all__ = ["AggregateReach", "aggregate_applies", "reach_aggregate"]
@@ -119,15 +119,31 @@ class AggregateReach:
         ends = q * (dp.input_size * d1 + dp.output_size * dm)
         return self._f0 + q * q * self.w * big_d + ends + beta * q * (big_d + d1 + dm) // 2
 
-    def nearest(self, target: int) -> list[int]:
-        qq = self.dp.rules.multiple_of**2
-        found = set()
+    def ceil(self, count: int) -> int | None:
+        qq, best = self.dp.rules.multiple_of**2, None
+        count = max(count, self.low)
         for d1, dm, big_d, row in self.tables.rows:
             base = self._offset(d1, dm, big_d)
-            for k in nearest_bits(row, (target - base) // qq):
-                if self.low <= (n := base + qq * k) <= self.high:
-                    found.add(n)
-        return sorted(found, key=lambda n: (abs(n - target), n))[:2]
+            k = max(0, -((base - count) // qq))  # least k with base + qq*k >= count
+            if above := row >> k:
+                n = base + qq * (k + (above & -above).bit_length() - 1)
+                if n <= self.high and (best is None or n < best):
+                    best = n
+        return best
+
+    def floor(self, count: int) -> int | None:
+        qq, best = self.dp.rules.multiple_of**2, None
+        count = min(count, self.high)
+        for d1, dm, big_d, row in self.tables.rows:
+            base = self._offset(d1, dm, big_d)
+            if count < base:
+                continue
+            k = (count - base) // qq  # greatest k with base + qq*k <= count
+            if below := row & ((1 << (k + 1)) - 1):
+                n = base + qq * (below.bit_length() - 1)
+                if n >= self.low and (best is None or n > best):
+                    best = n
+        return best
 
     def hits(self, count: int) -> bool:
         return self._solutions(count) != []
@@ -200,6 +216,6 @@ def reach_aggregate(
     found = []
     for w in bases:
         reach = AggregateReach(dp, tables, w, low, high)
-        if reach.nearest((low + high) // 2):
+        if reach.ceil(low) is not None:
             found.append(reach)
     return found

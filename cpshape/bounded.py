@@ -212,45 +212,100 @@ class BoundedReach:
     def _f0(self) -> int:
         return self.dp.uniform(self.w)
 
+    @cached_property
+    def _bounds(self) -> tuple[list[int], list[int]]:
+        """Per aggregate ``D``: the least and greatest ``V`` of the window's shapes (lo > hi: none)."""
+        tb = self.search.tables
+        return tb.lo[0].min(axis=0).tolist(), tb.hi[0].max(axis=0).tolist()
+
+    @cached_property
+    def _ranges(self) -> list[tuple[int, int, int]]:
+        """``(D, least V, greatest V)`` of every aggregate that some shape has, by least count."""
+        qq_w, (vlo, vhi) = self.dp.rules.multiple_of**2 * self.w, self._bounds
+        ranges = [(d, vlo[d], vhi[d]) for d in range(len(vlo)) if vlo[d] <= vhi[d]]
+        return sorted(ranges, key=lambda r: qq_w * r[0] + r[1])
+
+    @cached_property
+    def _ranges_down(self) -> list[tuple[int, int, int]]:
+        """The same, by greatest count, greatest first."""
+        qq_w = self.dp.rules.multiple_of**2 * self.w
+        return sorted(self._ranges, key=lambda r: -(qq_w * r[0] + r[2]))
+
+    def _blocks(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        """``(D, F0(w) + q^2*w*D)`` of every aggregate whose counts can meet ``[lo, hi]``."""
+        qq_w, f0, tb = self.dp.rules.multiple_of**2 * self.w, self._f0, self.search.tables
+        vlo, vhi = self._bounds
+        d_lo = max(0, -((f0 + tb.vmax - lo) // qq_w))
+        d_hi = min(len(vlo) - 1, (hi - f0 - tb.vmin) // qq_w)
+        return [
+            (d, base)
+            for d in range(d_lo, d_hi + 1)
+            if lo - vhi[d] <= (base := f0 + qq_w * d) <= hi - vlo[d] and vlo[d] <= vhi[d]
+        ]
+
     def _first(self, lo: int, hi: int) -> tuple[int, ...] | None:
         """Smallest offsets (over every ``D``) whose count lies in ``[lo, hi]``."""
-        qq_w = self.dp.rules.multiple_of ** 2 * self.w
-        f0, tb = self._f0, self.search.tables
-        best = None
-        d_lo = max(0, -((-(lo - f0 - tb.vmax)) // qq_w))
-        d_hi = min(tb.lo[0].shape[1] - 1, (hi - f0 - tb.vmin) // qq_w)
-        for big_d in range(d_lo, d_hi + 1):
-            base = f0 + qq_w * big_d
-            found = self.search.first(big_d, lo - base, hi - base)
-            if found is not None and (best is None or found < best):
-                best = found
-        return best
+        found = [self.search.first(d, lo - base, hi - base) for d, base in self._blocks(lo, hi)]
+        return min((f for f in found if f is not None), default=None)
 
     def exists(self, lo: int, hi: int) -> bool:
-        return self._first(max(lo, self.low), min(hi, self.high)) is not None
+        lo, hi = max(lo, self.low), min(hi, self.high)
+        return any(self.search.first(d, lo - base, hi - base) is not None for d, base in self._blocks(lo, hi))
 
-    def nearest(self, target: int) -> list[int]:
-        """Reachable counts in the band closest to ``target``: one at or below, one above."""
-        found = []
-        lo, hi = self.low, min(target, self.high)
-        if lo <= hi and self.exists(lo, hi):
-            while lo < hi:  # largest reachable count in [lo, hi]
-                mid = (lo + hi + 1) // 2
-                if self.exists(mid, hi):
-                    lo = mid
-                else:
-                    hi = mid - 1
-            found.append(lo)
-        lo, hi = max(target + 1, self.low), self.high
-        if lo <= hi and self.exists(lo, hi):
-            while lo < hi:  # smallest reachable count in [lo, hi]
-                mid = (lo + hi) // 2
-                if self.exists(lo, mid):
-                    hi = mid
-                else:
-                    lo = mid + 1
-            found.append(lo)
-        return found
+    def _least_v(self, big_d: int, vlo: int, vhi: int) -> int | None:
+        """The least ``V`` in ``[vlo, vhi]`` that a shape with aggregate ``big_d`` has (bisection)."""
+        first = self.search.first
+        if vlo > vhi or first(big_d, vlo, vhi) is None:
+            return None
+        while vlo < vhi:
+            mid = (vlo + vhi) // 2
+            if first(big_d, vlo, mid) is not None:
+                vhi = mid
+            else:
+                vlo = mid + 1
+        return vlo
+
+    def _greatest_v(self, big_d: int, vlo: int, vhi: int) -> int | None:
+        """The greatest such ``V`` (bisection)."""
+        first = self.search.first
+        if vlo > vhi or first(big_d, vlo, vhi) is None:
+            return None
+        while vlo < vhi:
+            mid = (vlo + vhi + 1) // 2
+            if first(big_d, mid, vhi) is not None:
+                vlo = mid
+            else:
+                vhi = mid - 1
+        return vlo
+
+    def ceil(self, count: int) -> int | None:
+        """The least reachable count ``>= count``: per aggregate ``D`` (in increasing order of
+        the counts it can give), the least ``V`` that reaches it."""
+        lo, best = max(count, self.low), None
+        qq_w = self.dp.rules.multiple_of ** 2 * self.w
+        for big_d, vmin, vmax in self._ranges:
+            base = self._f0 + qq_w * big_d
+            top = self.high if best is None else best - 1
+            if base + vmin > top:
+                break
+            v = self._least_v(big_d, max(lo - base, vmin), min(top - base, vmax))
+            if v is not None:
+                best = base + v
+        return best
+
+    def floor(self, count: int) -> int | None:
+        """The greatest reachable count ``<= count`` (as :meth:`ceil`, downwards)."""
+        hi, best = min(count, self.high), None
+        qq_w = self.dp.rules.multiple_of ** 2 * self.w
+        for big_d, vmin, vmax in self._ranges_down:
+            base = self._f0 + qq_w * big_d
+            bottom = self.low if best is None else best + 1
+            if base + vmax < bottom:
+                break
+            v = self._greatest_v(big_d, max(bottom - base, vmin), min(hi - base, vmax))
+            if v is not None:
+                best = base + v
+        return best
 
     def hits(self, count: int) -> bool:
         return self.exists(count, count)

@@ -285,9 +285,17 @@ class Reach:
     bits: int
     base: int
 
-    def nearest(self, target: int) -> list[int]:
-        """Reachable counts closest to ``target`` (at most one below and one above)."""
-        return [self.base + k for k in nearest_bits(self.bits, target - self.base)]
+    def ceil(self, count: int) -> int | None:
+        k = max(count - self.base, 0)
+        above = self.bits >> k
+        return None if not above else self.base + k + (above & -above).bit_length() - 1
+
+    def floor(self, count: int) -> int | None:
+        k = count - self.base
+        if k < 0:
+            return None
+        below = self.bits if k >= self.bits.bit_length() else self.bits & ((1 << (k + 1)) - 1)
+        return None if not below else self.base + below.bit_length() - 1
 
     def hits(self, count: int) -> bool:
         k = count - self.base
@@ -302,9 +310,16 @@ class Reach:
 
 
 class Reachable(Protocol):
-    """What the searches share: the counts one piece of the search space reaches."""
+    """What the searches share: the counts one piece of the search space reaches, all inside
+    the band the piece was built for.
 
-    def nearest(self, target: int) -> list[int]: ...
+    ``ceil(n)`` / ``floor(n)``: the least reachable count ``>= n`` / the greatest ``<= n``
+    (``None`` if there is none); ``hits(n)``: whether ``n`` is reachable; ``widths(n)``: the
+    piece's lexicographically smallest widths with count ``n``; ``band_bits``: every count.
+    """
+
+    def ceil(self, count: int) -> int | None: ...
+    def floor(self, count: int) -> int | None: ...
     def hits(self, count: int) -> bool: ...
     def widths(self, count: int, budget: WorkBudget) -> tuple[int, ...] | None: ...
     def band_bits(self, low: int, budget: WorkBudget) -> int: ...
@@ -327,7 +342,7 @@ def reach_windows(
 
 def best_count(reaches: Sequence[Reachable], target: int) -> int:
     """The reachable count closest to ``target``; ties go to the count below the target."""
-    options = {count for reach in reaches for count in reach.nearest(target)}
+    options = {n for reach in reaches for n in (reach.floor(target), reach.ceil(target + 1)) if n is not None}
     return min(options, key=lambda count: (abs(count - target), count))
 
 

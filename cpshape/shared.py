@@ -4,9 +4,11 @@ Stages: (0) as many depths as possible join, (1) least largest spread among the 
 depths, (2) the count closest to the target (below on a tie), (3) each joined depth's own
 least spread at that count, (4) the smallest widths. A depth that reaches no count in the
 band cannot join; it is reported infeasible with its nearest counts and never sinks the
-others. The exact searches decide it when every joinable depth was solved exactly and the
-band is narrow enough for one bitset; otherwise a CP-SAT model with one ``joins`` literal
-per depth does, within the limits.
+others. With the spread first, the exact searches decide it when every joinable depth can
+join: per span, a leapfrog over each depth's reachable counts finds the common count
+closest to the target. Otherwise (some depths cannot share a count, the deviation comes
+first, or the budget ends) a CP-SAT model with one ``joins`` literal per depth decides,
+within the limits.
 """
 
 from __future__ import annotations
@@ -14,19 +16,23 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from .dp import BudgetExhausted, band_bits, nearest_bits
+from .dp import BudgetExhausted, Reach, Reachable, WorkBudget
 from .model import build_model
 from .result import DepthResult, Status, verify
-from .solver import Progress, _depth_dp, _reach, _solve_depth, _span_limit, _Stages
+from .solver import (
+    Progress,
+    _depth_dp,
+    _least_span,
+    _reach_upto,
+    _solve_depth,
+    _span_limit,
+    _Stages,
+    _Stopped,
+)
 from .spec import Prefer, Problem, SolverSettings
+from .twolayer import PairReach
 
 __all__ = ["solve_shared"]
-
-#: Shared mode intersects reachable-count bitsets over the whole band; wider bands go to CP-SAT.
-SHARED_BAND_BITS = 1 << 27
-#: ... and only while every joined depth's own least spread is small: the window DP's cost grows
-#: steeply with the span (wide spans, e.g. depth 2 at large P, go to CP-SAT).
-SHARED_MAX_SPAN = 64
 
 
 def solve_shared(
@@ -39,7 +45,6 @@ def solve_shared(
     smallest widths. Depths that reach no count in the band cannot join and are reported
     infeasible with their nearest counts; they never sink the others.
     """
-    low, high = band
     target = problem.params
     alone = {m: _solve_depth(problem, settings, m, band) for m in problem.depths}
     joinable = [m for m, r in alone.items() if r.status in (Status.OPTIMAL, Status.FEASIBLE)]
@@ -50,17 +55,10 @@ def solve_shared(
         return _emit(list(alone.values()), progress), alone[joinable[0]].params
     start = time.perf_counter()
     count = None
-    spread_first = problem.prefer is Prefer.SPREAD
-    exact = {"dp", "divisors", "interior search"}
-    floors = {m: alone[m].spread or 0 for m in joinable}
-    narrow = max(floors.values()) // problem.constraints.multiple_of <= SHARED_MAX_SPAN
-    if (
-        spread_first
-        and narrow
-        and high - low < SHARED_BAND_BITS
-        and all(alone[m].proof in exact for m in joinable)
-    ):
-        count = _shared_count_dp(problem, settings, joinable, floors, band)
+    if problem.prefer is Prefer.SPREAD:
+        # Each depth's own least spread in the band bounds its spread at any shared count.
+        floors = {m: (alone[m].spread or 0) if alone[m].status is Status.OPTIMAL else 0 for m in joinable}
+        count = _shared_count_exact(problem, settings, joinable, floors, band)
     if count is None:
         results, count = _shared_cp(problem, settings, joinable, alone, band, start)
         return _emit(results, progress), count
@@ -85,39 +83,133 @@ def _emit(results: list[DepthResult], progress: Progress | None) -> list[DepthRe
     return results
 
 
-def _shared_count_dp(
+def _shared_count_exact(
     problem: Problem,
     settings: SolverSettings,
     depths: list[int],
     floors: dict[int, int],
     band: tuple[int, int],
 ) -> int | None:
-    """The DP's shared count: least largest spread first, then closest to the target."""
+    """The exact shared count: least largest spread first, then closest to the target
+    (below on a tie); ``None`` when the budget ran out or no count is common to all ``depths``.
+
+    For a span ``s`` (in multiples of q) every depth's pieces cover exactly its counts of
+    spread ``<= q*s``; a common count exists at ``s`` iff the leapfrog of :func:`_common`
+    finds one, and existence is monotone in ``s``, so the least span is a gallop and bisection
+    (:func:`~cpshape.solver._least_span`) starting from the largest of the depths' own least
+    spreads (``floors``, in widths).
+    """
     low, high = band
-    q = problem.constraints.multiple_of
+    q, target = problem.constraints.multiple_of, problem.params
     budget = settings.exact_budget(time.perf_counter())
-    limit = max(_span_limit(problem, m, high) for m in depths)
+    limits = {m: _span_limit(problem, m, high) for m in depths}
     dps = {m: _depth_dp(problem, m) for m in depths}
-    reached = dict.fromkeys(depths, 0)  # per depth: band bitset of counts at spread <= span
+
+    def probe(span: int) -> int | None:
+        pieces = [_reach_upto(dps[m], min(span, limits[m]), low, high, budget) for m in depths]
+        sets = [_Counts(found, low, high) for found in pieces]
+        up = _common(sets, target, high, budget, upwards=True)
+        reach = low if up is None else target - (up - target)  # below must be at least as close
+        down = _common(sets, target, max(low, reach), budget, upwards=False)
+        return down if down is not None else up
+
     try:
-        for span in range(max(floors.values()) // q, limit + 1):
-            common = -1
-            for m in depths:
-                top = min(span, _span_limit(problem, m, high))
-                first = floors[m] // q if span == max(floors.values()) // q else top
-                for t in range(first, top + 1):
-                    reached[m] |= band_bits(
-                        _reach(dps[m], t, low, high, budget, listing=True), low, high, budget
-                    )
-                common &= reached[m]
-            if budget.exhausted:
-                return None
-            if common > 0:
-                picks = nearest_bits(common, problem.params - low)
-                return min((low + k for k in picks), key=lambda n: (abs(n - problem.params), n))
-    except BudgetExhausted:
+        found = _least_span(max(floors.values()) // q, max(limits.values()), probe, budget)
+    except (_Stopped, BudgetExhausted):
         return None
+    return None if found is None else found[1]
+
+
+class _Counts:
+    """One depth's reachable counts in the band at one span: the union of its pieces.
+
+    Each piece's least and greatest count are found once; a query asks only the pieces whose
+    range straddles it (the others answer with an end of their range). ``size`` is the number
+    of counts where the pieces know it cheaply (bitsets, depths 1 and 2), else ``None``.
+    """
+
+    def __init__(self, pieces: list[Reachable], low: int, high: int) -> None:
+        ends = [(piece.ceil(low), piece.floor(high), piece) for piece in pieces]
+        self.pieces = sorted(
+            ((first, last, piece) for first, last, piece in ends if first is not None and last is not None),
+            key=lambda end: end[0],
+        )
+        sizes = [_size(piece) for _, _, piece in self.pieces]
+        self.size = None if None in sizes else sum(s or 0 for s in sizes)
+
+    def ceil(self, count: int) -> int | None:
+        best = None
+        for first, last, piece in self.pieces:
+            if best is not None and first >= best:
+                break
+            if last >= count:
+                n = first if first >= count else piece.ceil(count)
+                best = n if best is None or (n is not None and n < best) else best
+        return best
+
+    def floor(self, count: int) -> int | None:
+        best = None
+        for first, last, piece in self.pieces:
+            if first > count:
+                break
+            n = last if last <= count else piece.floor(count)
+            best = n if best is None or (n is not None and n > best) else best
+        return best
+
+    def hits(self, count: int) -> bool:
+        for first, last, piece in self.pieces:
+            if first > count:
+                break
+            if count in (first, last) or (count < last and piece.hits(count)):
+                return True
+        return False
+
+
+def _size(piece: Reachable) -> int | None:
+    if isinstance(piece, PairReach):
+        return piece.u_hi - piece.u_lo + 1
+    if isinstance(piece, Reach):
+        return piece.bits.bit_count()
     return None
+
+
+def _common(sets: list[_Counts], start: int, stop: int, budget: WorkBudget, upwards: bool) -> int | None:
+    """The least count in ``[start, stop]`` (``upwards``) or the greatest in ``[stop, start]``
+    that every set reaches, by leapfrogging.
+
+    The sets of known size (the sparse ones: depths 1 and 2, bitsets), or else the first set,
+    move the candidate to their own next reachable count; the others only test it and, when
+    they miss it, move it one step. Every count skipped is missed by some set, so the first
+    candidate that every set reaches is the answer.
+    """
+    order = sorted(range(len(sets)), key=lambda i: (sets[i].size is None, sets[i].size or 0, i))
+    sets = [sets[i] for i in order]
+    jumps = [s.size is not None for s in sets]
+    jumps[0] = True
+    step = 1 if upwards else -1
+    x, agreed, i = start, 0, 0
+    while True:
+        counts = sets[i]
+        budget.spend(64 * len(counts.pieces))
+        if budget.exhausted:
+            raise BudgetExhausted
+        if jumps[i]:
+            y = counts.ceil(x) if upwards else counts.floor(x)
+            if y is None:
+                return None
+        else:
+            y = x if counts.hits(x) else x + step
+        if (y - stop) * step > 0:
+            return None
+        if y == x:
+            agreed += 1
+            if agreed == len(sets):
+                return x
+            i = (i + 1) % len(sets)
+        elif jumps[i]:  # y is reached by this set: it counts as the first to agree
+            x, agreed, i = y, 1, (i + 1) % len(sets)
+        else:  # back to the sets that jump
+            x, agreed, i = y, 0, 0
 
 
 def _shared_cp(

@@ -19,6 +19,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 from ortools.sat.python import cp_model
 
@@ -40,11 +41,12 @@ from .ends import solve_by_ends
 from .model import ShapeModel, build_model
 from .result import DepthResult, Report, Status, VerificationError, verify
 from .spec import Prefer, Problem, SolverSettings
-from .twolayer import reach_pairs, shapes_with_count
+from .twolayer import reach_line, reach_pairs, shapes_with_count
 
 __all__ = ["solve"]
 
 Progress = Callable[[DepthResult], None]
+_T = TypeVar("_T")
 #: Depth 2 enumerates every shape by factorisation when the band holds at most this many counts
 #: (spread first), or scans outwards from the target through at most this many (deviation first).
 DIVISOR_BAND = 1024
@@ -108,6 +110,8 @@ def _reach(
 
     Depth 2 returns spread exactly ``q*span``; the others return every spread up to it.
     """
+    if dp.depth == 1:
+        return list(reach_line(dp.input_size, dp.output_size, dp.bias, dp.rules, low, high))
     if dp.depth == 2:
         return list(reach_pairs(dp.input_size, dp.output_size, dp.bias, dp.rules, span, low, high, budget))
     bases = list(dp.bases(span, low, high))
@@ -137,32 +141,44 @@ def _scan(
     ``(last + 1, None)`` when none does. On budget exhaustion raises ``_Stopped(span)``.
 
     Above depth 2 a window of span ``s`` lies inside one of span ``s + 1``, so reaching the
-    band is monotone in the span: the scan gallops upwards (steps of a quarter) and then
-    bisects between the last span that missed and the first that reached. Depth 2 looks at
-    spreads of exactly ``q*span`` and is scanned one span at a time.
+    band is monotone in the span and :func:`_least_span` gallops and bisects. Depth 2 looks
+    at spreads of exactly ``q*span`` and is scanned one span at a time.
     """
-    missed = first - 1  # every span up to this one is proven not to reach the band
-    best: tuple[int, list[Reachable]] | None = None
+    found = _least_span(
+        first, last, lambda span: _reach(dp, span, low, high, budget, listing) or None, budget, dp.depth == 2
+    )
+    return (last + 1, None) if found is None else found
+
+
+def _least_span(
+    first: int, last: int, probe: Callable[[int], _T | None], budget: WorkBudget, one_by_one: bool = False
+) -> tuple[int, _T] | None:
+    """The least span in ``first..last`` whose ``probe`` finds something, with what it found
+    (``None`` if no span does), for a probe that is monotone: once a span finds, every larger
+    one does. The scan gallops upwards (steps of a quarter of the distance covered) and then
+    bisects between the last span that missed and the first that found; ``one_by_one`` scans
+    one span at a time and stops at the first find. On budget exhaustion raises
+    ``_Stopped(span)``, every span below ``span`` being proven to find nothing.
+    """
+    missed = first - 1  # every span up to this one is proven to find nothing
+    best: tuple[int, _T] | None = None
     span = first
     while span <= last and (best is None or span < best[0]):
         try:
-            found = _reach(dp, span, low, high, budget, listing)
+            found = probe(span)
         except BudgetExhausted:
             raise _Stopped(missed + 1) from None
-        if found:
+        if found is not None:
             best = (span, found)
         else:
             missed = span
         if budget.exhausted:
             raise _Stopped(missed + 1)
-        if best is not None:  # bisect (missed, best); at depth 2 the first hit is the answer
-            span = (missed + best[0]) // 2 if dp.depth != 2 else best[0]
-            span = max(span, missed + 1)
+        if best is not None:  # bisect (missed, best); scanning one by one, the first find is the answer
+            span = best[0] if one_by_one else max((missed + best[0]) // 2, missed + 1)
         else:
-            step = 1 if dp.depth == 2 else max(1, (span - first) // 4)
+            step = 1 if one_by_one else max(1, (span - first) // 4)
             span = min(last, span + step) if span < last else last + 1
-    if best is None:
-        return last + 1, None
     return best
 
 

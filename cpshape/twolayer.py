@@ -1,4 +1,4 @@
-"""Depth 2 exactly, one spread at a time (pure Python).
+"""Depth 2 exactly, one spread at a time, and depth 1 (pure Python).
 
 At depth 2 the spread is ``|b_1 - b_2|``, often large (784 -> 10 at 100,000 weights needs
 [70, 564]), so the window DP would walk thousands of spans. Instead fix the spread
@@ -6,7 +6,8 @@ At depth 2 the spread is ``|b_1 - b_2|``, often large (784 -> 10 at 100,000 weig
 Its count is strictly increasing in ``u``; every pair rule is a bound on the ratio
 ``rho = b_1/b_2``, which is monotone in ``u``; width bounds and pins bound ``u`` directly.
 So the valid ``u`` form one interval, found by bisection with exact integer tests, and the
-count closest to any target is a bisection too: O(log P) work per spread.
+count closest to any target is a bisection too: O(log P) work per spread. Depth 1 is the
+same with a single width (``LineReach``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from .counting import chain, count_params
 from .dp import WorkBudget, pair_rule
 from .spec import Constraints, Monotone
 
-__all__ = ["PairReach", "divisors", "reach_pairs", "shapes_with_count"]
+__all__ = ["LineReach", "PairReach", "divisors", "reach_line", "reach_pairs", "shapes_with_count"]
 
 #: Work charged per spread examined (in the DP budget's units), so both searches share one budget.
 WORK_PER_SPREAD = 2_000
@@ -50,7 +51,7 @@ class PairReach:
     u_lo: int
     u_hi: int
 
-    def shape(self, u: int) -> tuple[int, int]:
+    def shape(self, u: int) -> tuple[int, ...]:
         small, large = self.q * u, self.q * (u + self.t)
         return (large, small) if self.wide_first else (small, large)
 
@@ -61,9 +62,13 @@ class PairReach:
         """Largest ``u`` in range with count <= target (``u_lo - 1`` if none)."""
         return _first_true(self.u_lo, self.u_hi, lambda u: self.count(u) > target) - 1
 
-    def nearest(self, target: int) -> list[int]:
-        u = self._below(target)
-        return [self.count(v) for v in (u, u + 1) if self.u_lo <= v <= self.u_hi]
+    def ceil(self, count: int) -> int | None:
+        u = self._below(count - 1) + 1
+        return self.count(u) if u <= self.u_hi else None
+
+    def floor(self, count: int) -> int | None:
+        u = self._below(count)
+        return self.count(u) if u >= self.u_lo else None
 
     def hits(self, count: int) -> bool:
         u = self._below(count)
@@ -79,6 +84,30 @@ class PairReach:
             bits |= 1 << (self.count(u) - low)
         budget.spend(64 * (self.u_hi - self.u_lo + 1))
         return bits
+
+
+@dataclass(frozen=True)
+class LineReach(PairReach):
+    """Depth-1 shapes ``(q*u,)``, ``u`` in ``[u_lo, u_hi]``: the count is linear in ``u``."""
+
+    def shape(self, u: int) -> tuple[int, ...]:
+        return (self.q * u,)
+
+
+def reach_line(
+    input_size: int, output_size: int, bias: bool, rules: Constraints, low: int, high: int
+) -> list[LineReach]:
+    """The depth-1 shapes whose count lies in ``[low, high]`` (at most one piece)."""
+    q = rules.multiple_of
+    lo, hi = max(1, -(-rules.min_width // q)), high
+    if rules.max_width is not None:
+        hi = min(hi, rules.max_width // q)
+    for _, width in rules.pins:
+        lo, hi = max(lo, width // q), min(hi, width // q)
+    piece = LineReach(input_size, output_size, bias, q, 0, False, lo, hi)
+    lo = max(lo, _first_true(lo, hi, lambda u: piece.count(u) >= low))
+    hi = min(hi, _first_true(lo, hi, lambda u: piece.count(u) > high) - 1)
+    return [LineReach(input_size, output_size, bias, q, 0, False, lo, hi)] if lo <= hi else []
 
 
 def _ratio_bounds(rules: Constraints) -> tuple[Fraction | None, Fraction | None]:
