@@ -146,7 +146,7 @@ class AggregateReach:
         return best
 
     def hits(self, count: int) -> bool:
-        return self._solutions(count) != []
+        return self.low <= count <= self.high and self._solutions(count) != []
 
     def _solutions(self, count: int) -> list[tuple[int, int, int, int]]:
         qq = self.dp.rules.multiple_of**2

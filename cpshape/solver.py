@@ -41,7 +41,7 @@ from .ends import solve_by_ends
 from .model import ShapeModel, build_model
 from .result import DepthResult, Report, Status, VerificationError, verify
 from .spec import Prefer, Problem, SolverSettings
-from .twolayer import reach_line, reach_pairs, shapes_with_count
+from .twolayer import WORK_PER_SPREAD, reach_line, reach_pairs, shapes_with_count
 
 __all__ = ["solve"]
 
@@ -247,7 +247,7 @@ def _by_spans(
     low, high = band
     target = problem.params
     searched = dp.depth > 2 and not listing and bounded_applies(dp, limit)
-    proof = "bounded search" if searched else "dp"
+    proof = "closed form" if dp.depth == 1 else "bounded search" if searched else "dp"
     if problem.prefer is Prefer.SPREAD:
         _, reaches = _scan(dp, low, high, floor, limit, budget, listing)
         if reaches is None:
@@ -269,7 +269,8 @@ def _by_spans(
                     tied.append((span, option, hit))
             _, count, reaches = min(tied, key=lambda t: (t[0], t[1]))
     widths = canonical_widths(reaches, count, budget)
-    proof = "bounded search" if any(isinstance(r, BoundedReach) for r in reaches) else "dp"
+    if dp.depth > 1:
+        proof = "bounded search" if any(isinstance(r, BoundedReach) for r in reaches) else "dp"
     return (widths, count), proof
 
 
@@ -290,19 +291,22 @@ def _proven(
     return verify(problem, result, band)
 
 
-def _residue_possible(problem: Problem, band: tuple[int, int]) -> bool:
-    """Cheap certificate: with every width a multiple of q, every count is ``beta*c`` modulo
-    ``g`` (``g = q*gcd(a, c, q)`` without biases, ``q`` with them). No such value in the band
-    means no shape at all, whatever the depth.
-    """
+def _residue_class(problem: Problem) -> tuple[int, int]:
+    """``(g, r)``: with every width a multiple of q, every count is ``r`` modulo ``g``
+    (``g = q*gcd(a, c, q)``, ``r = 0`` without biases; ``g = q``, ``r = c mod q`` with them)."""
     q = problem.constraints.multiple_of
     if problem.bias:
-        g, residue = q, problem.output_size % q
-    else:
-        g, residue = q * math.gcd(problem.input_size, problem.output_size, q), 0
+        return q, problem.output_size % q
+    return q * math.gcd(problem.input_size, problem.output_size, q), 0
+
+
+def _residue_possible(problem: Problem, band: tuple[int, int]) -> bool:
+    """Cheap certificate (:func:`_residue_class`): no count of the residue class in the band
+    means no shape at all, whatever the depth.
+    """
+    g, residue = _residue_class(problem)
     low, high = band
-    first = low + (residue - low) % g
-    return first <= high
+    return low + (residue - low) % g <= high
 
 
 def _depth2_by_divisors(
@@ -352,7 +356,7 @@ def _time_left(settings: SolverSettings, start: float, share: float = 1.0) -> So
 def _infeasible(
     problem: Problem, settings: SolverSettings, m: int, band: tuple[int, int], start: float, proof: str
 ) -> DepthResult:
-    nearest = _nearest(problem, _time_left(settings, start, share=0.5), m, band)  # per side
+    nearest = _nearest(problem, _time_left(settings, start), m, band)
     return DepthResult(
         m,
         Status.INFEASIBLE,
@@ -461,9 +465,11 @@ def _cp_depth(
 def _nearest(
     problem: Problem, settings: SolverSettings, m: int, band: tuple[int, int]
 ) -> tuple[int | None, int | None]:
-    """Achievable counts just below and above the band, each proven by CP-SAT (else None).
+    """Achievable counts just below and just above the band (``None`` where none is proven).
 
-    The search above stops at twice the band's upper end.
+    The search above stops at twice the band's upper end. Each side is first decided exactly
+    (:func:`_nearest_exact`) within a quarter of the work budget, else by CP-SAT within half
+    of what is left of the time limit.
     """
     low, high = band
     found: list[int | None] = []
@@ -471,11 +477,47 @@ def _nearest(
         if side_band[0] > side_band[1]:
             found.append(None)
             continue
+        if settings.dp_work:
+            budget = settings.exact_budget(time.perf_counter()).part(0.25)
+            try:
+                found.append(_nearest_exact(problem, m, side_band, sign, budget))
+                continue
+            except (_Stopped, BudgetExhausted):
+                pass
         shape = build_model(problem, [m], side_band)
-        stages = _Stages(shape, settings)
+        stages = _Stages(shape, _time_left(settings, time.perf_counter(), share=0.5))
         value = stages.minimize(sign * shape.depths[m].count)
         found.append(sign * value if value is not None and stages.proven else None)
     return found[0], found[1]
+
+
+def _nearest_exact(
+    problem: Problem, m: int, band: tuple[int, int], sign: int, budget: WorkBudget
+) -> int | None:
+    """The greatest (``sign = -1``) or least (``sign = 1``) achievable count in ``band``, by
+    deciding counts one at a time from the end nearest the target, skipping those the residue
+    certificate rules out: closed form at depth 1, divisors at depth 2, the least-span scan
+    above. Raises ``BudgetExhausted`` or ``_Stopped`` when the budget ends first.
+    """
+    low, high = band
+    dp = _depth_dp(problem, m)
+    if m == 1:
+        pieces = reach_line(dp.input_size, dp.output_size, dp.bias, dp.rules, low, high)
+        return None if not pieces else (pieces[0].floor(high) if sign < 0 else pieces[0].ceil(low))
+    g, residue = _residue_class(problem)
+    n = high - (high - residue) % g if sign < 0 else low + (residue - low) % g
+    while low <= n <= high:
+        if m == 2:
+            budget.spend(64 * WORK_PER_SPREAD)
+            hit = bool(shapes_with_count(dp.input_size, dp.output_size, dp.bias, dp.rules, n))
+        else:
+            hit = _scan(dp, n, n, 0, _span_limit(problem, m, n), budget)[1] is not None
+        if hit:
+            return n
+        if budget.exhausted:
+            raise BudgetExhausted
+        n += sign * g
+    return None
 
 
 def _certify(

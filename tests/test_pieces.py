@@ -1,0 +1,190 @@
+"""Queries every exact method answers (``ceil``/``floor``/``hits`` on its pieces), the shared
+count they find by leapfrogging, and the nearest counts beside an empty band, each against
+an independent reference (forward-DP bitsets and brute force from ``reference.py``)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from reference import nearest, reachable_bits
+
+import cpshape.solver as solver_module
+from cpshape import Constraints, Problem, SolverSettings, solve
+from cpshape.aggregate import aggregate_applies, reach_aggregate
+from cpshape.bounded import reach_bounded
+from cpshape.dp import DepthDP, WorkBudget, reach_windows
+from cpshape.solver import _depth_dp, _reach_upto
+from cpshape.twolayer import reach_line, reach_pairs
+
+
+def _check_queries(pieces: list, counts: set[int], low: int, high: int) -> None:
+    """Every piece together: ceil/floor/hits agree with the set ``counts`` across the band."""
+    assert pieces
+    for x in range(low - 2, high + 3):
+        ceil = min((n for n in counts if n >= x), default=None)
+        floor = max((n for n in counts if n <= x), default=None)
+        ceils = [n for p in pieces if (n := p.ceil(x)) is not None]
+        floors = [n for p in pieces if (n := p.floor(x)) is not None]
+        assert min(ceils, default=None) == ceil, x
+        assert max(floors, default=None) == floor, x
+        assert any(p.hits(x) for p in pieces) == (x in counts), x
+
+
+def _window_counts(
+    a: int, c: int, bias: bool, depth: int, span: int, bases: range, low: int, high: int
+) -> set[int]:
+    """Counts in [low, high] of every chain with widths in some window [w, w + span]."""
+    counts: set[int] = set()
+    for w in bases:
+        bits = reachable_bits(a, c, bias, [range(w, w + span + 1)] * depth, high)
+        counts |= {n for n in range(low, high + 1) if (bits >> n) & 1}
+    return counts
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_piece_queries_match_forward_dp(seed: int) -> None:
+    """Bounded search, aggregate DP and window DP pieces at one span, no rules: the union of
+    their counts is what an independent forward DP over the same windows reaches."""
+    rng = random.Random(seed)
+    a, c, bias = rng.randint(1, 9), rng.randint(1, 5), rng.random() < 0.5
+    depth, span = rng.randint(4, 6), rng.randint(0, 3)
+    dp = DepthDP(a, c, depth, bias, Constraints())
+    low = dp.uniform(rng.randint(2, 6))
+    high = low + rng.randint(0, 60)
+    bases = dp.bases(span, low, high)
+    expected = _window_counts(a, c, bias, depth, span, bases, low, high)
+    if not expected:
+        pytest.skip("no count in the band")
+    budget = WorkBudget(10**9)
+    bounded, rest = reach_bounded(dp, span, list(bases), low, high, budget)
+    assert not rest
+    fast = [w for w in bases if aggregate_applies(dp, w, span)]
+    aggregate = reach_aggregate(dp, span, fast, low, high, budget)
+    for pieces in (bounded, aggregate, reach_windows(dp, span, low, high, budget)):
+        _check_queries(pieces, expected, low, high)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_piece_queries_with_rules_match_hits(seed: int) -> None:
+    """With rules (ratios, monotone, multiple-of, bounds), at depths 1-5, the pieces' ceil and
+    floor agree with the counts the window DP lists (``band_bits``) for the same spans."""
+    rng = random.Random(100 + seed)
+    rules = Constraints(
+        max_width=rng.randint(6, 12),
+        max_ratio=rng.choice([None, 2]),
+        monotone=rng.choice(["none", "non-increasing"]),
+        multiple_of=rng.choice([1, 1, 2]),
+    )
+    depth = rng.randint(1, 5)
+    bias = rng.random() < 0.5
+    p = Problem(rng.randint(1, 6), rng.randint(1, 4), 50, (depth,), bias=bias, constraints=rules)
+    dp = _depth_dp(p, depth)
+    low = dp.uniform(2)
+    high = low + rng.randint(5, 80)
+    budget = WorkBudget(10**9)
+    span = 0 if depth == 1 else rng.randint(1, 3)
+    listed = _reach_upto(dp, span, low, high, budget, listing=True)
+    bits = 0
+    for piece in listed:
+        bits |= piece.band_bits(low, budget)
+    expected = {low + k for k in range(high - low + 1) if (bits >> k) & 1}
+    if not expected:
+        pytest.skip("no count in the band")
+    if depth == 1:
+        searched = reach_line(p.input_size, p.output_size, p.bias, rules, low, high)
+    elif depth == 2:
+        searched = [x for t in range(span + 1) for x in reach_pairs(*_sizes(p), rules, t, low, high, budget)]
+    else:
+        searched = _reach_upto(dp, span, low, high, budget)
+    _check_queries(searched, expected, low, high)
+
+
+def _sizes(p: Problem) -> tuple[int, int, bool]:
+    return p.input_size, p.output_size, p.bias
+
+
+# ------------------------------------------------------------------ shared count
+def _least_spreads(p: Problem, depth: int, cap: int) -> dict[int, int]:
+    """count -> least spread (<= cap) in the band, by the forward DP over every window."""
+    low, high = p.band()
+    dp = DepthDP(p.input_size, p.output_size, depth, p.bias, Constraints())
+    least: dict[int, int] = {}
+    for span in range(cap + 1):
+        bases = dp.bases(span, low, high)
+        for n in _window_counts(p.input_size, p.output_size, p.bias, depth, span, bases, low, high):
+            least.setdefault(n, span)
+    return least
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_shared_count_matches_forward_dp_reference(seed: int) -> None:
+    """Medium shared-count problems (P in the thousands, no rules): least largest spread,
+    then the count closest to the target, as an independent forward DP finds them."""
+    rng = random.Random(seed)
+    depths = rng.choice([(2, 3), (3, 4), (1, 3, 5), (2, 4, 5), (3, 6)])
+    p = Problem(
+        rng.randint(2, 12),
+        rng.randint(1, 6),
+        rng.randint(1500, 6000),
+        depths,
+        bias=rng.random() < 0.5,
+        tolerance_abs=rng.choice([10, 40, 150]),
+        same_count=True,
+    )
+    cap = 12
+    least = {m: _least_spreads(p, m, 0 if m == 1 else cap) for m in depths}
+    common = set.intersection(*(set(x) for x in least.values()))
+    if not common:
+        pytest.skip("no common count within the reference's spread cap")
+    key = {n: (max(least[m][n] for m in depths), abs(n - p.params), n) for n in common}
+    expected = min(common, key=key.__getitem__)
+    if key[expected][0] == cap:
+        pytest.skip("the reference's cap may hide a smaller spread")
+    report = solve(p)
+    assert report.shared_count == expected
+    assert max(r.spread or 0 for r in report.results) == key[expected][0]
+    assert all(r.status == "optimal" and r.joined and r.params == expected for r in report.results)
+    assert all(r.proof != "cp-sat" for r in report.results)
+
+
+# ------------------------------------------------------------------ nearest counts
+@pytest.mark.parametrize("seed", range(12))
+def test_exact_nearest_counts_match_brute_force(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Empty bands (by residues or by search) at depths 1-4: the exact nearest counts equal
+    brute force, and CP-SAT is never asked."""
+    rng = random.Random(seed)
+    width = 8
+    rules = Constraints(max_width=width, multiple_of=rng.choice([1, 2, 4]))
+    depth = rng.randint(1, 4)
+    p = Problem(rng.randint(1, 6), rng.randint(1, 6), rng.randint(10, 300), (depth,), bias=rng.random() < 0.5,
+                constraints=rules)
+
+    def no_cp(*args: object, **kwargs: object) -> None:
+        raise AssertionError("CP-SAT asked for nearest counts")
+
+    (r,) = solve(p).results
+    if r.status != "infeasible":
+        pytest.skip("the band is not empty")
+    assert r.nearest == nearest(p, depth, width)
+    monkeypatch.setattr(solver_module, "build_model", no_cp)
+    monkeypatch.setattr(solver_module, "_certify", lambda *args: None)
+    (again,) = solve(p).results
+    assert again.nearest == r.nearest
+
+
+def test_nearest_beside_a_residue_gap_large() -> None:
+    """Multiple-of-8 widths with biases count 2 mod 8 (output 10): 10**7 has no shape. The
+    nearest counts are the next ones of that class that some shape hits, as the window
+    search confirms on its own."""
+    p = Problem(64, 10, 10**7, (2, 4), constraints=Constraints(multiple_of=8))
+    for r in solve(p, SolverSettings(time_limit=30)).results:
+        assert r.status == "infeasible" and r.proof == "residues"
+        below, above = r.nearest
+        assert below is not None and above is not None
+        assert below % 8 == 2 and above % 8 == 2 and below < 10**7 < above
+        for n, hit in ((below, True), (above, True), (below + 8, False), (above - 8, False)):
+            if not below < n < above and not hit:
+                continue
+            one = solve(Problem(64, 10, n, (r.depth,), constraints=Constraints(multiple_of=8))).results[0]
+            assert (one.status == "optimal") == hit, (r.depth, n)
