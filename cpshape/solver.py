@@ -51,10 +51,12 @@ _T = TypeVar("_T")
 #: (spread first), or scans outwards from the target through at most this many (deviation first).
 DIVISOR_BAND = 1024
 DIVISOR_SCAN = 20_000
-#: Share of the work budget the bounded search gets first: at depths 3-6 (before the interior
-#: search) and at the other depths (before the window DPs).
+#: Share of the work budget the bounded search gets first: at depths 4-6 (before the interior
+#: search) and at the other depths (before the window DPs). At depth 3 the interior search
+#: goes first: its cost grows only linearly with the spread there.
 ENDS_TRIAL_SHARE = 0.25
 BOUNDED_SHARE = 0.5
+ENDS_FIRST_DEPTH = 3
 
 
 def solve(
@@ -204,12 +206,15 @@ def _solve_depth(problem: Problem, settings: SolverSettings, m: int, band: tuple
     limit = _span_limit(problem, m, high)
     spread_floor = 0  # spreads (in multiples of q) below this are proven not to reach the band
     ends = 3 <= m <= ENDS_MAX_DEPTH and problem.prefer is Prefer.SPREAD
+    share = 0.0 if ends and m == ENDS_FIRST_DEPTH else ENDS_TRIAL_SHARE if ends else BOUNDED_SHARE
     try:
         # The bounded search settles most problems at once. Where its tables or its search
         # grow too large within its share of the budget, the interior search (depths 3-6,
         # whose cost does not grow with the spread) or the window DPs take over.
-        trial = budget.part(ENDS_TRIAL_SHARE if ends else BOUNDED_SHARE)
+        trial = budget.part(share)
         try:
+            if not share:
+                raise _Stopped(0)
             found, proof = _by_spans(problem, dp, band, limit, trial)
         except (_Stopped, BudgetExhausted) as stop:
             if isinstance(stop, _Stopped) and problem.prefer is Prefer.SPREAD:
