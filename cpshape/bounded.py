@@ -248,6 +248,10 @@ class BoundedReach:
         found = [self.search.first(d, lo - base, hi - base) for d, base in self._blocks(lo, hi)]
         return min((f for f in found if f is not None), default=None)
 
+    def first_shape(self) -> tuple[int, ...] | None:
+        """The smallest offsets of any shape in the band (no count is preferred)."""
+        return self._first(self.low, self.high)
+
     def exists(self, lo: int, hi: int) -> bool:
         lo, hi = max(lo, self.low), min(hi, self.high)
         return any(self.search.first(d, lo - base, hi - base) is not None for d, base in self._blocks(lo, hi))

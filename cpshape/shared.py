@@ -54,14 +54,15 @@ def solve_shared(
         # Each depth's own optimum already agrees (always so for an exact target).
         return _emit(list(alone.values()), progress), alone[joinable[0]].params
     start = time.perf_counter()
-    count = None
+    found = None
     if problem.prefer is Prefer.SPREAD:
         # Each depth's own least spread in the band bounds its spread at any shared count.
         floors = {m: (alone[m].spread or 0) if alone[m].status is Status.OPTIMAL else 0 for m in joinable}
-        count = _shared_count_exact(problem, settings, joinable, floors, band)
-    if count is None:
+        found = _shared_count_exact(problem, settings, joinable, floors, band)
+    if found is None:
         results, count = _shared_cp(problem, settings, joinable, alone, band, start)
         return _emit(results, progress), count
+    count, proven = found
     share = (time.perf_counter() - start) / len(joinable)
     exact = replace(problem, params=count, tolerance=0, tolerance_abs=None, prefer=Prefer.SPREAD)
     results = []
@@ -70,6 +71,8 @@ def solve_shared(
             one = _solve_depth(exact, settings, m, (count, count))
             extra = alone[m].seconds + share
             one = replace(one, target=target, seconds=one.seconds + extra)
+            if not proven and one.status is Status.OPTIMAL:
+                one = replace(one, status=Status.FEASIBLE)  # the shared count itself is not proven
             results.append(one)
         else:
             results.append(alone[m])
@@ -89,9 +92,12 @@ def _shared_count_exact(
     depths: list[int],
     floors: dict[int, int],
     band: tuple[int, int],
-) -> int | None:
+) -> tuple[int, bool] | None:
     """The exact shared count: least largest spread first, then closest to the target
-    (below on a tie); ``None`` when the budget ran out or no count is common to all ``depths``.
+    (below on a tie), and whether that is proven; ``None`` when no count is common to all
+    ``depths`` or the budget ran out before any was found. A count found before the budget
+    ran out is returned unproven: it is common to every depth, but a smaller largest spread
+    may exist.
 
     For a span ``s`` (in multiples of q) every depth's pieces cover exactly its counts of
     spread ``<= q*s``; a common count exists at ``s`` iff the leapfrog of :func:`_common`
@@ -115,9 +121,9 @@ def _shared_count_exact(
 
     try:
         found = _least_span(max(floors.values()) // q, max(limits.values()), probe, budget)
-    except (_Stopped, BudgetExhausted):
-        return None
-    return None if found is None else found[1]
+    except _Stopped as stop:  # a common count found before the budget ran out is still valid
+        return None if stop.best is None else (stop.best[1], False)
+    return None if found is None else (found[1], True)
 
 
 class _Counts:
@@ -248,6 +254,9 @@ def _shared_cp(
     for m in problem.depths:
         if m not in depths or (stages.found and not joined[m]):
             results.append(replace(alone[m], joined=False))
+        elif not stages.found and not stages.proven and alone[m].widths is not None:
+            # No shared count within the limits: the depth's own shape, valid but not joined.
+            results.append(replace(alone[m], status=Status.FEASIBLE, joined=False, seconds=elapsed))
         elif not stages.found:
             status = Status.INFEASIBLE if stages.proven else Status.UNKNOWN
             results.append(

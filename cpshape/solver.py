@@ -19,7 +19,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ortools.sat.python import cp_model
 
@@ -160,7 +160,7 @@ def _least_span(
     one does. The scan gallops upwards (steps of a quarter of the distance covered) and then
     bisects between the last span that missed and the first that found; ``one_by_one`` scans
     one span at a time and stops at the first find. On budget exhaustion raises
-    ``_Stopped(span)``, every span below ``span`` being proven to find nothing.
+    ``_Stopped(span, best)``: every span below ``span`` is proven to find nothing.
     """
     missed = first - 1  # every span up to this one is proven to find nothing
     best: tuple[int, _T] | None = None
@@ -169,13 +169,13 @@ def _least_span(
         try:
             found = probe(span)
         except BudgetExhausted:
-            raise _Stopped(missed + 1) from None
+            raise _Stopped(missed + 1, best) from None
         if found is not None:
             best = (span, found)
         else:
             missed = span
         if budget.exhausted:
-            raise _Stopped(missed + 1)
+            raise _Stopped(missed + 1, best)
         if best is not None:  # bisect (missed, best); scanning one by one, the first find is the answer
             span = best[0] if one_by_one else max((missed + best[0]) // 2, missed + 1)
         else:
@@ -185,8 +185,11 @@ def _least_span(
 
 
 class _Stopped(Exception):
-    def __init__(self, span: int) -> None:
-        self.span = span  # spans below this one are proven not to reach the band
+    """The budget ran out during a span scan: spans below ``span`` are proven to find nothing;
+    ``best`` is the least span that found something so far, with what it found (or ``None``)."""
+
+    def __init__(self, span: int, best: tuple[int, Any] | None = None) -> None:
+        self.span, self.best = span, best
 
 
 def _solve_depth(problem: Problem, settings: SolverSettings, m: int, band: tuple[int, int]) -> DepthResult:
@@ -205,6 +208,7 @@ def _solve_depth(problem: Problem, settings: SolverSettings, m: int, band: tuple
     dp, budget = _depth_dp(problem, m), settings.exact_budget(start)
     limit = _span_limit(problem, m, high)
     spread_floor = 0  # spreads (in multiples of q) below this are proven not to reach the band
+    partial: list[tuple[int, Any]] = []  # shapes a stopped span scan had found, for CP-SAT's hint
     ends = 3 <= m <= ENDS_MAX_DEPTH and problem.prefer is Prefer.SPREAD
     share = 0.0 if ends and m == ENDS_FIRST_DEPTH else ENDS_TRIAL_SHARE if ends else BOUNDED_SHARE
     try:
@@ -217,8 +221,9 @@ def _solve_depth(problem: Problem, settings: SolverSettings, m: int, band: tuple
                 raise _Stopped(0)
             found, proof = _by_spans(problem, dp, band, limit, trial)
         except (_Stopped, BudgetExhausted) as stop:
-            if isinstance(stop, _Stopped) and problem.prefer is Prefer.SPREAD:
-                spread_floor = stop.span
+            if isinstance(stop, _Stopped):
+                spread_floor = stop.span if problem.prefer is Prefer.SPREAD else 0
+                partial += [stop.best] if stop.best else []
             budget.charge(trial)
             if ends:
                 a, c, bias, rules = problem.input_size, problem.output_size, problem.bias, problem.constraints
@@ -227,9 +232,11 @@ def _solve_depth(problem: Problem, settings: SolverSettings, m: int, band: tuple
             else:
                 found, proof = _by_spans(problem, dp, band, limit, budget, spread_floor, listing=True)
     except (_Stopped, BudgetExhausted) as stop:
-        if isinstance(stop, _Stopped) and problem.prefer is Prefer.SPREAD:
-            spread_floor = max(spread_floor, stop.span)
-        return _cp_depth(problem, settings, m, band, start, spread_floor)
+        if isinstance(stop, _Stopped):
+            spread_floor = max(spread_floor, stop.span) if problem.prefer is Prefer.SPREAD else 0
+            partial += [stop.best] if stop.best else []
+        hint = _salvage(problem, partial, settings.exact_budget(time.perf_counter()).part(0.125))
+        return _cp_depth(problem, settings, m, band, start, spread_floor, hint)
     if found is None:
         return _infeasible(problem, settings, m, band, start, proof)
     return _proven(problem, m, found, band, start, proof)
@@ -254,10 +261,14 @@ def _by_spans(
     searched = dp.depth > 2 and not listing and bounded_applies(dp, limit)
     proof = "closed form" if dp.depth == 1 else "bounded search" if searched else "dp"
     if problem.prefer is Prefer.SPREAD:
-        _, reaches = _scan(dp, low, high, floor, limit, budget, listing)
+        span, reaches = _scan(dp, low, high, floor, limit, budget, listing)
         if reaches is None:
             return None, proof
-        count = best_count(reaches, target)
+        try:
+            count = best_count(reaches, target)
+            widths = canonical_widths(reaches, count, budget)
+        except BudgetExhausted:  # the least spread is known, its best count not yet
+            raise _Stopped(span, (span, reaches)) from None
     else:
         span, reaches = _scan(dp, target, target, 0, limit, budget, listing)
         count = target
@@ -273,7 +284,7 @@ def _by_spans(
                 if hit is not None:
                     tied.append((span, option, hit))
             _, count, reaches = min(tied, key=lambda t: (t[0], t[1]))
-    widths = canonical_widths(reaches, count, budget)
+        widths = canonical_widths(reaches, count, budget)
     if dp.depth > 1:
         proof = "bounded search" if any(isinstance(r, BoundedReach) for r in reaches) else "dp"
     return (widths, count), proof
@@ -430,15 +441,54 @@ class _Stages:
         return self.values[self.shape.depths[m].count.index]
 
 
+def _salvage(
+    problem: Problem, partial: list[tuple[int, Any]], budget: WorkBudget
+) -> tuple[tuple[int, ...], int] | None:
+    """A valid shape, ``(widths, count)``, from what a stopped span scan found: in the least
+    span found, some shape in the band (not the best count: that is what ran out of budget).
+    ``None`` if nothing was found or the fresh ``budget`` does not suffice.
+    """
+    if not partial:
+        return None
+    _, reaches = min(partial, key=lambda found: found[0])
+    q = problem.constraints.multiple_of
+    try:
+        for piece in reaches:
+            if isinstance(piece, BoundedReach):
+                piece.search.budget = budget  # its own budget ran out
+                offsets = piece.first_shape()
+                if offsets is not None:
+                    widths = tuple(q * (piece.w + d) for d in offsets)
+                    return widths, piece.dp.count(widths)
+            elif (count := piece.ceil(0)) is not None and (widths := piece.widths(count, budget)):
+                return widths, count
+    except BudgetExhausted:
+        pass
+    return None
+
+
 def _cp_depth(
-    problem: Problem, settings: SolverSettings, m: int, band: tuple[int, int], start: float, spread_floor: int
+    problem: Problem,
+    settings: SolverSettings,
+    m: int,
+    band: tuple[int, int],
+    start: float,
+    spread_floor: int,
+    hint: tuple[tuple[int, ...], int] | None = None,
 ) -> DepthResult:
-    """Solve one depth with CP-SAT alone, knowing spreads below ``spread_floor`` are ruled out."""
+    """Solve one depth with CP-SAT alone, knowing spreads below ``spread_floor`` are ruled out.
+
+    ``hint``: a valid shape the exact searches found before their budget ran out; CP-SAT
+    starts from it, and it is returned (``feasible``) if CP-SAT finds nothing better.
+    """
     shape = build_model(problem, [m], band)
     dv = shape.depths[m]
     settings = _time_left(settings, start)
     if spread_floor:
         shape.ort_model.add(dv.spread_units >= spread_floor).with_name(f"d{m}_dp_spread_floor")
+    if hint is not None:
+        for var, width in zip(dv.units, hint[0], strict=True):
+            shape.ort_model.add_hint(var, width // shape.multiple_of)
     stages = _Stages(shape, settings)
     order = [dv.spread_units, dv.absdev]
     if problem.prefer is Prefer.DEVIATION:
@@ -447,7 +497,7 @@ def _cp_depth(
         if stages.minimize(expr) is None:
             break
     proof = "cp-sat" if not spread_floor else "dp+cp-sat"
-    if not stages.found:
+    if not stages.found and hint is None:
         if stages.proven:
             return _infeasible(problem, settings, m, band, start, proof)
         return DepthResult(
@@ -458,13 +508,22 @@ def _cp_depth(
             joined=False,
             target=problem.params,
         )
-    widths = stages.widths(m)
-    status = Status.OPTIMAL if stages.proven else Status.FEASIBLE
-    params = stages.count(m)
+    status = Status.OPTIMAL if stages.found and stages.proven else Status.FEASIBLE
+    options = [(stages.widths(m), stages.count(m))] if stages.found else []
+    if hint is not None and status is Status.FEASIBLE:
+        options.append(hint)
+    widths, params = min(options, key=lambda shape: _objective(problem, *shape))
     result = DepthResult(
         m, status, widths, params, seconds=time.perf_counter() - start, proof=proof, target=problem.params
     )
     return verify(problem, result, band)
+
+
+def _objective(problem: Problem, widths: tuple[int, ...], count: int) -> tuple[int, ...]:
+    """The per-depth lexicographic objective of a shape (smaller is better)."""
+    spread, deviation = max(widths) - min(widths), abs(count - problem.params)
+    first = (spread, deviation) if problem.prefer is Prefer.SPREAD else (deviation, spread)
+    return (*first, count, *widths)
 
 
 def _nearest(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from reference import nearest, reachable_bits
+from reference import nearest, plain_count, reachable_bits
 
 import cpshape.solver as solver_module
 from cpshape import Constraints, Problem, SolverSettings, solve
@@ -188,3 +188,27 @@ def test_nearest_beside_a_residue_gap_large() -> None:
                 continue
             one = solve(Problem(64, 10, n, (r.depth,), constraints=Constraints(multiple_of=8))).results[0]
             assert (one.status == "optimal") == hit, (r.depth, n)
+
+
+# ------------------------------------------------------------- out of budget
+def test_stopped_search_still_returns_its_shape() -> None:
+    """However small the work budget, a depth whose exact search found shapes before the
+    budget ran out returns a valid one marked feasible (CP-SAT, given almost no time, starts
+    from it), never ``unknown`` and never ``optimal`` without a proof."""
+    p = Problem(784, 10, 10**9, (32,))
+    (best,) = solve(p).results
+    assert best.status == "optimal" and best.spread is not None
+    statuses = []
+    for k in range(30):
+        work = int(10 ** (5 + k / 10))
+        (r,) = solve(p, SolverSettings(dp_work=work, deterministic_limit=0.05)).results
+        statuses.append(r.status)
+        assert r.status in ("optimal", "feasible", "unknown"), r
+        if r.status == "optimal":
+            assert r.widths == best.widths
+        if r.widths is not None:
+            assert plain_count(784, r.widths, 10, True) == r.params == 10**9
+            assert r.spread is not None and r.spread >= best.spread
+    salvaged = [s for s in statuses if s == "feasible"]
+    assert salvaged and statuses.index("feasible") < statuses.index("optimal")
+    assert "unknown" not in statuses[statuses.index("feasible") :]
