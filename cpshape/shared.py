@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+from .bounded import NODE_COST
 from .dp import BudgetExhausted, Reach, Reachable, WorkBudget
 from .model import build_model
 from .result import DepthResult, Status, verify
@@ -181,38 +182,39 @@ def _size(piece: Reachable) -> int | None:
 
 def _common(sets: list[_Counts], start: int, stop: int, budget: WorkBudget, upwards: bool) -> int | None:
     """The least count in ``[start, stop]`` (``upwards``) or the greatest in ``[stop, start]``
-    that every set reaches, by leapfrogging.
+    that every set reaches, by leapfrogging: each set in turn moves the candidate to its own
+    next reachable count, until all agree.
 
-    The sets of known size (the sparse ones: depths 1 and 2, bitsets), or else the first set,
-    move the candidate to their own next reachable count; the others only test it and, when
-    they miss it, move it one step. Every count skipped is missed by some set, so the first
-    candidate that every set reaches is the answer.
+    The sets of known size (the sparse ones: depths 1 and 2, bitsets) go first. When there are
+    such sets the others only test the candidate and, when they miss it, move it one step
+    (the sparse sets then jump); otherwise they test it and jump only when they miss it. Every
+    count skipped is missed by some set, so the first candidate that every set reaches is the
+    answer.
     """
-    order = sorted(range(len(sets)), key=lambda i: (sets[i].size is None, sets[i].size or 0, i))
-    sets = [sets[i] for i in order]
-    jumps = [s.size is not None for s in sets]
-    jumps[0] = True
+    sets = sorted(sets, key=lambda counts: (counts.size is None, counts.size or 0))
+    sparse = sets[0].size is not None
     step = 1 if upwards else -1
     x, agreed, i = start, 0, 0
     while True:
         counts = sets[i]
-        budget.spend(64 * len(counts.pieces))
+        budget.spend(64 * NODE_COST)
         if budget.exhausted:
             raise BudgetExhausted
-        if jumps[i]:
+        jumps = counts.size is not None or not sparse
+        if counts.size is None and counts.hits(x):
+            y = x
+        elif jumps:
             y = counts.ceil(x) if upwards else counts.floor(x)
-            if y is None:
-                return None
         else:
-            y = x if counts.hits(x) else x + step
-        if (y - stop) * step > 0:
+            y = x + step
+        if y is None or (y - stop) * step > 0:
             return None
         if y == x:
             agreed += 1
             if agreed == len(sets):
                 return x
             i = (i + 1) % len(sets)
-        elif jumps[i]:  # y is reached by this set: it counts as the first to agree
+        elif jumps:  # y is reached by this set: it counts as the first to agree
             x, agreed, i = y, 1, (i + 1) % len(sets)
         else:  # back to the sets that jump
             x, agreed, i = y, 0, 0
