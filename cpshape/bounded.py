@@ -42,9 +42,11 @@ from .spec import Monotone
 
 __all__ = ["BoundedReach", "reach_bounded"]
 
-#: Budget words charged per offset a search node tries (about a microsecond; the DPs shift
-#: about 250 words in that time).
+#: Budget words charged per microsecond or so of a search node (the DPs shift about 250 words
+#: in that time).
 NODE_COST = 250
+#: Table values are far inside this, so a wanted range may be clipped to it before numpy sees it.
+_CLAMP = 2**62
 #: Sets of tables built per span (windows whose rules differ need their own set).
 MAX_TABLE_SETS = 4
 #: Memory one set of tables may take (min and max tables together, every layer).
@@ -259,7 +261,7 @@ def _hull(
         for at in range(0, len(alpha), chunk):
             a = np.array(alpha[at : at + chunk], dtype=np.int64) * np.array(sign[at : at + chunk])
             b = np.array(beta[at : at + chunk], dtype=np.int64)
-            budget.spend(32 * m * len(a) * (s + 1) * (s + 1))
+            budget.spend(32 * m * len(a) * (s + 1) * (s + 1) + 64 * NODE_COST * 12 * m)  # + numpy calls
             if budget.exhausted:
                 raise BudgetExhausted
             a, b = a[:, None], b[:, None]
@@ -318,6 +320,16 @@ def _hull(
 
 def _masks(dp: DepthDP, base: int, span: int) -> tuple[np.ndarray, list[np.ndarray]]:
     """The offsets allowed in window ``base``: pairs by the pair rule, layers by bounds and pins."""
+    return _pairs(dp, base, span), _layers(dp, base, span)
+
+
+def _pairs_vary(dp: DepthDP) -> bool:
+    """Whether the pair masks depend on the base (ratio rules do; monotone rules do not)."""
+    return dp.rules.max_ratio is not None or dp.rules.ratio_range is not None
+
+
+def _pairs(dp: DepthDP, base: int, span: int) -> np.ndarray:
+    """``pairs[d, e]``: the pair rule allows width ``q*(base+d)`` followed by ``q*(base+e)``."""
     r, q, s = dp.rules, dp.rules.multiple_of, span
     widths = [q * (base + d) for d in range(s + 1)]
     pairs = np.ones((s + 1, s + 1), dtype=bool)
@@ -337,20 +349,38 @@ def _masks(dp: DepthDP, base: int, span: int) -> tuple[np.ndarray, list[np.ndarr
             x = np.array(widths, dtype=object)[:, None]
             y = np.array(widths, dtype=object)[None, :]
         pairs &= (x * lo.denominator >= lo.numerator * y) & (x * hi.denominator <= hi.numerator * y)
+    return pairs
+
+
+def _layers(dp: DepthDP, base: int, span: int) -> list[np.ndarray]:
+    """Per layer, the offsets whose width the bounds and pins allow."""
+    r, q = dp.rules, dp.rules.multiple_of
+    lo, hi = q * base, q * (base + span)  # the window's widths are the multiples of q in between
+    first = max(0, -(-(r.min_width - lo) // q))  # first offset at or above min_width
+    last = span if r.max_width is None else min(span, (r.max_width - lo) // q) if r.max_width >= lo else -1
+    ok = np.zeros(span + 1, dtype=bool)
+    if first <= last:
+        ok[first : last + 1] = True
     pins = r.pin_map()
-    ok = np.array([x >= r.min_width and (r.max_width is None or x <= r.max_width) for x in widths])
     layers = []
     for i in range(1, dp.depth + 1):
-        layer = ok.copy()
+        layer = ok
         if i in pins:
-            layer &= np.array([x == pins[i] for x in widths])
+            layer = np.zeros(span + 1, dtype=bool)
+            pin = pins[i]
+            if lo <= pin <= hi and (pin - lo) % q == 0:
+                layer[(pin - lo) // q] = ok[(pin - lo) // q]
         layers.append(layer)
-    return pairs, layers
+    return layers
 
 
 @dataclass
 class _Search:
-    """Depth-first search in one window for shapes with ``V`` in ``[vlo, vhi]`` and a given ``D``."""
+    """Depth-first search in one window for shapes with ``V`` in ``[vlo, vhi]`` and a given ``D``.
+
+    The failed states depend on the tables and the offset masks alone (not on the base
+    width), so one search, and what it has learnt, serves every window of a set of tables.
+    """
 
     tables: _Tables
     pairs: np.ndarray
@@ -358,6 +388,14 @@ class _Search:
     budget: WorkBudget
     qq: int
     failed: set[tuple[int, int, int, int, int]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        s = len(self.layers[0]) - 1
+        offsets = np.arange(s + 1, dtype=np.int64)
+        self._edges = [self.qq * e * offsets for e in range(s + 1)]
+        self._open = [[layer & self.pairs[e] for e in range(s + 1)] for layer in self.layers]
+        # a node is a handful of numpy operations on the s+1 offsets, then one step per child
+        self._cost = 64 * NODE_COST * (6 + (s + 1) // 64)
 
     def first(self, big_d: int, vlo: int, vhi: int) -> tuple[int, ...] | None:
         """Lexicographically smallest offsets with aggregate ``big_d`` and ``V`` in the range."""
@@ -372,24 +410,20 @@ class _Search:
         key = (i, e, big_d, vlo, vhi)
         if key in self.failed:
             return None
-        self.budget.spend(64 * NODE_COST * len(self.layers[0]))
+        self.budget.spend(self._cost)
         if self.budget.exhausted:
             raise BudgetExhausted
         j = i + 1
-        lo, hi = tb.lo[j], tb.hi[j]
         column = big_d - tb.start[j]
-        if not 0 <= column < lo.shape[1]:
+        if not 0 <= column < tb.lo[j].shape[1]:
             self.failed.add(key)
             return None
-        qq_e = self.qq * e
-        allowed, pairs = self.layers[j], (self.pairs[e] if i >= 0 else None)
-        for f in range(len(allowed)):
-            if not allowed[f] or (pairs is not None and not pairs[f]):
-                continue
-            edge = qq_e * f
-            if int(lo[f, column]) + edge > vhi or int(hi[f, column]) + edge < vlo:
-                continue
-            g = edge + tb.gain[j][f]
+        edge = self._edges[e]
+        lo, hi = tb.lo[j][:, column], tb.hi[j][:, column]
+        ok = (self.layers[j] if i < 0 else self._open[j][e]) & (lo <= hi)
+        ok &= (lo + edge <= min(vhi, _CLAMP)) & (hi + edge >= max(vlo, -_CLAMP))
+        for f in np.flatnonzero(ok).tolist():
+            g = int(edge[f]) + tb.gain[j][f]
             rest = self._extend(j, f, big_d - tb.weight[j] * f, vlo - g, vhi - g)
             if rest is not None:
                 return (f, *rest)
@@ -529,11 +563,14 @@ def _groups(
     layer dropped): the ``MAX_TABLE_SETS`` groups with the most windows, in base order, and the
     bases of the rest."""
     groups: dict[bytes, list[tuple[int, np.ndarray, list[np.ndarray]]]] = {}
+    vary = _pairs_vary(dp)
+    fixed = None if vary or not bases else _pairs(dp, bases[0], span)
     for w in bases:
-        pairs, layers = _masks(dp, w, span)
+        layers = _layers(dp, w, span)
         if not all(layer.any() for layer in layers):
             continue  # a layer with no allowed width: no shape in this window
-        key = pairs.tobytes() + b"".join(layer.tobytes() for layer in layers)
+        pairs = _pairs(dp, w, span) if fixed is None else fixed
+        key = (pairs.tobytes() if vary else b"") + b"".join(layer.tobytes() for layer in layers)
         groups.setdefault(key, []).append((w, pairs, layers))
     ranked = sorted(groups.values(), key=lambda g: -len(g))  # stable: ties keep base order
     served = sorted(ranked[:MAX_TABLE_SETS], key=lambda g: g[0][0])
@@ -583,8 +620,8 @@ def reach_bounded(
             leftover.extend(w for w, _ in alive)
             continue
         tables = _build_tables(dp, span, pairs, layers, budget, band)
+        search = _Search(tables, pairs, layers, budget, dp.rules.multiple_of**2)  # shared by the windows
         for w, aggregates in alive:
-            search = _Search(tables, pairs, layers, budget, dp.rules.multiple_of**2)
             reach = BoundedReach(dp, w, low, high, search, tuple(aggregates))
             if reach.exists(low, high):
                 found.append(reach)

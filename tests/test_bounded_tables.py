@@ -201,3 +201,17 @@ def test_span_floor_is_sound(seed: int) -> None:
         floor = relaxed_floor(dp, 0, 60, low, high, WorkBudget(10**12))
         if floor > 0:
             assert not reach_windows(dp, floor - 1, low, high, WorkBudget(10**12))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_extreme_counts_follow_the_window(seed: int) -> None:
+    """``DepthDP._extreme_count`` (which ``bases`` bisects on) is the count of the window's
+    first or last candidates, as :meth:`DepthDP.window` lists them."""
+    rng = random.Random(3000 + seed)
+    for _ in range(40):
+        dp, span, _, _ = _random_window(rng)
+        for base in range(1, 30):
+            win = dp.window(base, span, 1, 1)
+            for top in (False, True):
+                want = None if win is None else dp.count([c[-1] if top else c[0] for c in win.candidates])
+                assert dp._extreme_count(base, span, top) == want
