@@ -9,22 +9,33 @@ and a small remainder:
     V = q*(a + beta)*d_1 + q*(c + beta)*d_m + q*beta*(d_2 + ... + d_(m-1)) + q^2*sum d_i*d_(i+1).
 
 ``V`` is at most about ``q^2*m*s^2``, far below ``q^2*w`` once ``w`` is large, so a count
-fixes ``D`` to one or two values per base width. For every layer ``i``, offset ``e`` and
-partial aggregate ``D`` the tables hold the least and the greatest ``V`` the layers
-``i..m`` can add (``Vmin``/``Vmax``, over every continuation the rules allow). They depend
-on the span and on which offsets the rules allow, not on ``w``, so one set serves every base
-width whose window the rules cut the same way. A depth-first search then
-picks ``d_1, d_2, ...`` in increasing order and drops every branch whose remaining
-``[Vmin, Vmax]`` misses what the count still needs: the first leaf it reaches is the
-lexicographically smallest shape of the window with that count, and a search that ends
-without a leaf proves that the window has none. Failed states are remembered, so no state is
-expanded twice. Windows whose rules (ratios, bounds, pins) cut them in more than
-``MAX_TABLE_SETS`` different ways per span are left to the window DPs.
+fixes ``D`` to one or two values per base width.
+
+*Hulls first.* Over every allowed shape of a window, the points ``(D, V)`` have a lower and
+an upper convex hull (:class:`_Hull`: the Lagrangian relaxation of ``[Vmin(D), Vmax(D)]``,
+found by a few batched chain DPs over the offsets, no tables). A count whose ``V`` lies
+outside them at every ``D`` is out of the window's reach. Spans whose every window the hulls
+rule out are skipped by :func:`relaxed_floor` (reaching the band is monotone in the span, so
+they prove every smaller span misses too), and within a span only the windows and the ``D``
+the hulls leave are handed on.
+
+*Tables.* For every layer ``i``, offset ``e`` and partial aggregate ``D`` the tables hold
+the least and the greatest ``V`` the layers ``i..m`` can add (``Vmin``/``Vmax``, over every
+continuation the rules allow), for the partial aggregates that can still lead to a ``D``
+left (:func:`_bands`). They depend on the span and on which offsets the rules allow, not on
+``w``, so one set serves every base width whose window the rules cut the same way. A
+depth-first search then picks ``d_1, d_2, ...`` in increasing order and drops every branch
+whose remaining ``[Vmin, Vmax]`` misses what the count still needs: the first leaf it
+reaches is the lexicographically smallest shape of the window with that count, and a search
+that ends without a leaf proves that the window has none. Failed states are remembered
+(for every window of the set), so no state is expanded twice. Windows whose rules (ratios,
+bounds, pins) cut them in more than ``MAX_TABLE_SETS`` different ways per span, or whose
+tables would exceed ``MAX_TABLE_BYTES``, are left to the window DPs.
 
 Unlike the bitset DPs, the cost does not grow with the number of reachable counts: it is
-the tables (``m * (s+1)^2`` array operations over ``2ms + 1`` aggregates) plus the nodes
-the search expands, which stays small where shapes are plentiful (large ``P``) or
-obviously absent. Both are charged to the :class:`~cpshape.dp.WorkBudget`.
+the hulls, the tables (``m * (s+1)^2`` array operations over at most ``2ms + 1``
+aggregates) and the nodes the search expands, which stays small where shapes are plentiful
+(large ``P``) or obviously absent. All are charged to the :class:`~cpshape.dp.WorkBudget`.
 """
 
 from __future__ import annotations
