@@ -58,6 +58,8 @@ __all__ = ["BoundedReach", "reach_bounded"]
 NODE_COST = 250
 #: Table values are far inside this, so a wanted range may be clipped to it before numpy sees it.
 _CLAMP = 2**62
+#: Spans above which a search node tests its children with numpy rather than a plain loop.
+_NUMPY_NODE = 48
 #: Sets of tables built per span (windows whose rules differ need their own set).
 MAX_TABLE_SETS = 4
 #: Memory one set of tables may take (min and max tables together, every layer).
@@ -405,6 +407,11 @@ class _Search:
         offsets = np.arange(s + 1, dtype=np.int64)
         self._edges = [self.qq * e * offsets for e in range(s + 1)]
         self._open = [[layer & self.pairs[e] for e in range(s + 1)] for layer in self.layers]
+        # on narrow spans the same as lists, the layer's own mask last (the first layer's)
+        self._lists = []
+        if s + 1 <= _NUMPY_NODE:
+            for row, layer in zip(self._open, self.layers, strict=True):
+                self._lists.append([*(x.tolist() for x in row), layer.tolist()])
         # a node is a handful of numpy operations on the s+1 offsets, then one step per child
         self._cost = 64 * NODE_COST * (6 + (s + 1) // 64)
 
@@ -429,17 +436,32 @@ class _Search:
         if not 0 <= column < tb.lo[j].shape[1]:
             self.failed.add(key)
             return None
-        edge = self._edges[e]
-        lo, hi = tb.lo[j][:, column], tb.hi[j][:, column]
-        ok = (self.layers[j] if i < 0 else self._open[j][e]) & (lo <= hi)
-        ok &= (lo + edge <= min(vhi, _CLAMP)) & (hi + edge >= max(vlo, -_CLAMP))
-        for f in np.flatnonzero(ok).tolist():
-            g = int(edge[f]) + tb.gain[j][f]
-            rest = self._extend(j, f, big_d - tb.weight[j] * f, vlo - g, vhi - g)
+        qq_e, gain, weight = self.qq * e, tb.gain[j], tb.weight[j]
+        for f in self._children(i, j, e, column, vlo, vhi):
+            g = qq_e * f + gain[f]
+            rest = self._extend(j, f, big_d - weight * f, vlo - g, vhi - g)
             if rest is not None:
                 return (f, *rest)
         self.failed.add(key)
         return None
+
+    def _children(self, i: int, j: int, e: int, column: int, vlo: int, vhi: int) -> list[int]:
+        """The offsets of layer ``j`` after ``d_i = e`` whose range at ``column`` meets
+        ``[vlo, vhi]``, in increasing order: a few numpy operations on wide spans, a plain loop
+        over the two table columns on narrow ones (where it is faster)."""
+        tb, ok = self.tables, (self.layers[j] if i < 0 else self._open[j][e])
+        lo, hi = tb.lo[j][:, column], tb.hi[j][:, column]
+        if len(ok) > _NUMPY_NODE:
+            edge = self._edges[e]
+            ok = ok & (lo <= hi) & (lo + edge <= min(vhi, _CLAMP)) & (hi + edge >= max(vlo, -_CLAMP))
+            return np.flatnonzero(ok).tolist()
+        qq_e, allowed = self.qq * e, self._lists[j][e if i >= 0 else -1]
+        rows = zip(allowed, lo.tolist(), hi.tolist(), strict=True)
+        return [
+            f
+            for f, (fits, low, high) in enumerate(rows)
+            if fits and low <= high and low + qq_e * f <= vhi and high + qq_e * f >= vlo
+        ]
 
 
 @dataclass(frozen=True)
@@ -461,14 +483,24 @@ class BoundedReach:
     def _ranges(self) -> list[tuple[int, int, int]]:
         """``(D, least V, greatest V)`` of every aggregate that some shape has and whose counts
         can meet the band, by least count."""
-        tb, qq_w = self.search.tables, self.dp.rules.multiple_of**2 * self.w
-        lo, hi, start = tb.lo[0], tb.hi[0], tb.start[0]
-        ranges = []
-        for d in self.aggregates:
-            vlo, vhi = int(lo[:, d - start].min()), int(hi[:, d - start].max())
-            if vlo <= vhi:
-                ranges.append((d, vlo, vhi))
-        return sorted(ranges, key=lambda r: qq_w * r[0] + r[1])
+        qq_w = self.dp.rules.multiple_of**2 * self.w
+        return sorted(self._by_d, key=lambda r: qq_w * r[0] + r[1])
+
+    @cached_property
+    def _by_d(self) -> list[tuple[int, int, int]]:
+        """The same ranges, by ``D``."""
+        tb = self.search.tables
+        columns = np.array(self.aggregates, dtype=np.int64) - tb.start[0]
+        vlo = tb.lo[0][:, columns].min(axis=0).tolist()
+        vhi = tb.hi[0][:, columns].max(axis=0).tolist()
+        return [r for r in zip(self.aggregates, vlo, vhi, strict=True) if r[1] <= r[2]]
+
+    @cached_property
+    def _span_v(self) -> tuple[list[int], int, int]:
+        """The ``D`` of :attr:`_by_d`, and the least and greatest ``V`` over all of them."""
+        ranges = self._by_d
+        vmin, vmax = min((r[1] for r in ranges), default=0), max((r[2] for r in ranges), default=0)
+        return [r[0] for r in ranges], vmin, vmax
 
     @cached_property
     def _ranges_down(self) -> list[tuple[int, int, int]]:
@@ -479,9 +511,12 @@ class BoundedReach:
     def _blocks(self, lo: int, hi: int) -> list[tuple[int, int]]:
         """``(D, F0(w) + q^2*w*D)`` of every aggregate whose counts can meet ``[lo, hi]``."""
         qq_w, f0 = self.dp.rules.multiple_of**2 * self.w, self._f0
+        ds, vmin, vmax = self._span_v
+        first = bisect.bisect_left(ds, -((f0 + vmax - lo) // qq_w))
+        last = bisect.bisect_right(ds, (hi - f0 - vmin) // qq_w)
         return [
             (d, base)
-            for d, vlo, vhi in sorted(self._ranges)
+            for d, vlo, vhi in self._by_d[first:last]
             if lo - vhi <= (base := f0 + qq_w * d) <= hi - vlo
         ]
 
