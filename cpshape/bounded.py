@@ -9,26 +9,39 @@ and a small remainder:
     V = q*(a + beta)*d_1 + q*(c + beta)*d_m + q*beta*(d_2 + ... + d_(m-1)) + q^2*sum d_i*d_(i+1).
 
 ``V`` is at most about ``q^2*m*s^2``, far below ``q^2*w`` once ``w`` is large, so a count
-fixes ``D`` to one or two values per base width. For every layer ``i``, offset ``e`` and
-partial aggregate ``D`` the tables hold the least and the greatest ``V`` the layers
-``i..m`` can add (``Vmin``/``Vmax``, over every continuation the rules allow). They depend
-on the span and on which offsets the rules allow, not on ``w``, so one set serves every base
-width whose window the rules cut the same way. A depth-first search then
-picks ``d_1, d_2, ...`` in increasing order and drops every branch whose remaining
-``[Vmin, Vmax]`` misses what the count still needs: the first leaf it reaches is the
-lexicographically smallest shape of the window with that count, and a search that ends
-without a leaf proves that the window has none. Failed states are remembered, so no state is
-expanded twice. Windows whose rules (ratios, bounds, pins) cut them in more than
-``MAX_TABLE_SETS`` different ways per span are left to the window DPs.
+fixes ``D`` to one or two values per base width.
+
+*Hulls first.* Over every allowed shape of a window, the points ``(D, V)`` have a lower and
+an upper convex hull (:class:`_Hull`: the Lagrangian relaxation of ``[Vmin(D), Vmax(D)]``,
+found by a few batched chain DPs over the offsets, no tables). A count whose ``V`` lies
+outside them at every ``D`` is out of the window's reach. Spans whose every window the hulls
+rule out are skipped by :func:`relaxed_floor` (reaching the band is monotone in the span, so
+they prove every smaller span misses too), and within a span only the windows and the ``D``
+the hulls leave are handed on.
+
+*Tables.* For every layer ``i``, offset ``e`` and partial aggregate ``D`` the tables hold
+the least and the greatest ``V`` the layers ``i..m`` can add (``Vmin``/``Vmax``, over every
+continuation the rules allow), for the partial aggregates that can still lead to a ``D``
+left (:func:`_bands`). They depend on the span and on which offsets the rules allow, not on
+``w``, so one set serves every base width whose window the rules cut the same way. A
+depth-first search then picks ``d_1, d_2, ...`` in increasing order and drops every branch
+whose remaining ``[Vmin, Vmax]`` misses what the count still needs: the first leaf it
+reaches is the lexicographically smallest shape of the window with that count, and a search
+that ends without a leaf proves that the window has none. Failed states are remembered
+(for every window of the set), so no state is expanded twice. Windows whose rules (ratios,
+bounds, pins) cut them in more than ``MAX_TABLE_SETS`` different ways per span, or whose
+tables would exceed ``MAX_TABLE_BYTES``, are left to the window DPs.
 
 Unlike the bitset DPs, the cost does not grow with the number of reachable counts: it is
-the tables (``m * (s+1)^2`` array operations over ``2ms + 1`` aggregates) plus the nodes
-the search expands, which stays small where shapes are plentiful (large ``P``) or
-obviously absent. Both are charged to the :class:`~cpshape.dp.WorkBudget`.
+the hulls, the tables (``m * (s+1)^2`` array operations over at most ``2ms + 1``
+aggregates) and the nodes the search expands, which stays small where shapes are plentiful
+(large ``P``) or obviously absent. All are charged to the :class:`~cpshape.dp.WorkBudget`.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -40,27 +53,32 @@ from .spec import Monotone
 
 __all__ = ["BoundedReach", "reach_bounded"]
 
-#: Budget words charged per offset a search node tries (about a microsecond; the DPs shift
-#: about 250 words in that time).
+#: Budget words charged per microsecond or so of a search node (the DPs shift about 250 words
+#: in that time).
 NODE_COST = 250
+#: Table values are far inside this, so a wanted range may be clipped to it before numpy sees it.
+_CLAMP = 2**62
+#: Spans above which a search node tests its children with numpy rather than a plain loop.
+_NUMPY_NODE = 48
 #: Sets of tables built per span (windows whose rules differ need their own set).
 MAX_TABLE_SETS = 4
-#: Table entries allowed per span (min and max tables together), to bound memory (8 bytes each).
-MAX_TABLE_ENTRIES = 20_000_000
+#: Memory one set of tables may take (min and max tables together, every layer).
+MAX_TABLE_BYTES = 256 * 2**20
 
 
 @dataclass
 class _Tables:
-    """``lo[i][e, D]`` / ``hi[i][e, D]``: least / greatest ``V`` of layers ``i..m-1`` (0-based)
-    with ``d_i = e`` and their share of ``D`` equal to ``D``; ``lo > hi`` marks no continuation.
+    """``lo[i][e, D - start[i]]`` / ``hi[i][e, D - start[i]]``: least / greatest ``V`` of layers
+    ``i..m-1`` (0-based) with ``d_i = e`` and their share of ``D`` equal to ``D``; ``lo > hi``
+    marks no continuation. Layer ``i`` holds the shares ``start[i] <= D < start[i] + width``
+    that can still lead to a whole aggregate in the band the tables were built for.
     """
 
     lo: list[np.ndarray]
     hi: list[np.ndarray]
+    start: list[int]
     gain: list[list[int]]  # the per-layer linear part of V: gain[i][e]
     weight: list[int]  # the layer's weight in D
-    vmin: int  # least V of any whole shape (bounds the D worth trying for a count)
-    vmax: int
 
 
 def _linear_gain(dp: DepthDP, i: int, e: int) -> int:
@@ -73,53 +91,258 @@ def _linear_gain(dp: DepthDP, i: int, e: int) -> int:
     return g
 
 
+def _bands(m: int, span: int, band: tuple[int, int] | None) -> list[tuple[int, int]]:
+    """Per layer, the shares ``D`` of layers ``i..m-1`` worth a table column: at most what they
+    can hold, and within reach of the band ``[D_lo, D_hi]`` of whole aggregates (the layers
+    before ``i`` add between 0 and their largest share)."""
+    weight = [1 if i in (0, m - 1) else 2 for i in range(m)]
+    d_lo, d_hi = band if band is not None else (0, 2 * (m - 1) * span)
+    bands = []
+    before, rest = 0, sum(weight) * span  # largest shares of layers 0..i-1 and of i..m-1
+    for i in range(m):
+        bands.append((max(0, d_lo - before), min(rest, d_hi)))
+        before += weight[i] * span
+        rest -= weight[i] * span
+    return bands
+
+
+def table_bytes(dp: DepthDP, span: int, band: tuple[int, int] | None = None) -> int:
+    """Memory the tables of this span take (both tables, every layer), for the band of ``D``."""
+    m, s = dp.depth, span
+    entries = 2 * (s + 1) * sum(max(0, hi - lo + 1) for lo, hi in _bands(m, s, band))
+    return entries * np.dtype(_dtype(dp, s)).itemsize
+
+
+def _top(dp: DepthDP, span: int) -> int:
+    """Above every ``|V|`` (and every table value) of this span."""
+    m, s, q = dp.depth, span, dp.rules.multiple_of
+    return q * q * m * s * s + q * (dp.input_size + dp.output_size + m) * s + 1
+
+
+def _dtype(dp: DepthDP, span: int) -> type:
+    return np.int32 if _top(dp, span) < 2**29 else np.int64
+
+
 def _build_tables(
-    dp: DepthDP, span: int, pairs: np.ndarray, layers: list[np.ndarray], budget: WorkBudget
+    dp: DepthDP,
+    span: int,
+    pairs: np.ndarray,
+    layers: list[np.ndarray],
+    budget: WorkBudget,
+    band: tuple[int, int] | None = None,
 ) -> _Tables:
+    """The tables for whole aggregates ``D`` in ``band`` (default: every ``D``)."""
     m, s, q = dp.depth, span, dp.rules.multiple_of
     weight = [1 if i in (0, m - 1) else 2 for i in range(m)]
     gain = [[_linear_gain(dp, i, e) for e in range(s + 1)] for i in range(m)]
+    bands = _bands(m, s, band)
+    start = [lo for lo, _ in bands]
+    widths = [max(0, hi - lo + 1) for lo, hi in bands]
     # One array holds (V, -V) so that a single minimum gives both Vmin and Vmax.
-    top = q * q * (m - 1) * s * s + max(gain[0]) + max(gain[-1]) + m * max(gain[m // 2])
-    dtype = np.int32 if top < 2**29 else np.int64
+    dtype = _dtype(dp, s)
     big = np.iinfo(dtype).max // 2
     offsets = np.arange(s + 1, dtype=dtype)
     sign = np.array([1, -1], dtype=dtype)[:, None, None]
     lo_all: list[np.ndarray] = [np.empty(0)] * m
     hi_all: list[np.ndarray] = [np.empty(0)] * m
-    reach = weight[m - 1] * s  # largest D the layers from here on can hold
-    both = np.full((2, s + 1, reach + 1), big, dtype=dtype)
+    both = np.full((2, s + 1, widths[m - 1]), big, dtype=dtype)
     for e in range(s + 1):
-        if layers[m - 1][e]:
-            both[:, e, weight[m - 1] * e] = sign[:, 0, 0] * gain[m - 1][e]
+        if layers[m - 1][e] and 0 <= weight[m - 1] * e - start[m - 1] < widths[m - 1]:
+            both[:, e, weight[m - 1] * e - start[m - 1]] = sign[:, 0, 0] * gain[m - 1][e]
     lo_all[m - 1], hi_all[m - 1] = both[0], -both[1]
+    allowed = pairs.sum(axis=1).tolist()
     for i in range(m - 2, -1, -1):
-        reach += weight[i] * s
-        budget.spend(16 * (s + 1) * (s + 1) * (reach + 1))  # charged up front: an entry is ~1/4 word
+        width, below = widths[i], start[i + 1]
+        # columns D of this layer whose rest D - weight*e lies in the layer below, per e
+        first_col, end_col = below - start[i], below + both.shape[2] - start[i]
+        cols = [
+            (max(0, first_col + weight[i] * e), min(width, end_col + weight[i] * e)) for e in range(s + 1)
+        ]
+        work = sum(allowed[e] * max(0, b - a) for e, (a, b) in enumerate(cols) if layers[i][e])
+        budget.spend(16 * (s + 1) + 16 * work)  # charged up front: an entry is ~1/4 word
         if budget.exhausted:
             raise BudgetExhausted
-        nxt = np.full((2, s + 1, reach + 1), big, dtype=dtype)
-        width = both.shape[2]
+        nxt = np.full((2, s + 1, width), big, dtype=dtype)
         for e in range(s + 1):
             if not layers[i][e]:
                 continue
             ok = pairs[e]
-            if not ok.any():
+            shift = weight[i] * e
+            first, last = cols[e]
+            if not ok.any() or first >= last:
                 continue
-            sub = both if ok.all() else both[:, ok]
+            lo_col = start[i] + first - shift - below
+            sub = both[:, :, lo_col : lo_col + last - first]
+            sub = sub if ok.all() else sub[:, ok]
             edge = sign * ((q * q * e) * offsets[ok])[None, :, None]
             best = (sub + edge).min(axis=1)
-            shift = weight[i] * e
             live = best < big // 2
             g = np.array([gain[i][e], -gain[i][e]], dtype=dtype)[:, None]
-            nxt[:, e, shift : shift + width] = np.where(live, best + g, big)
+            nxt[:, e, first:last] = np.where(live, best + g, big)
         both = nxt
         lo_all[i], hi_all[i] = both[0], -both[1]
-    return _Tables(lo_all, hi_all, gain, weight, int(lo_all[0].min()), int(hi_all[0].max()))
+    return _Tables(lo_all, hi_all, start, gain, weight)
+
+
+@dataclass(frozen=True)
+class _Hull:
+    """The convex relaxation of the root ranges ``[Vmin(D), Vmax(D)]`` over every allowed
+    shape of the window (any ``d_1``): ``lower`` holds the vertices ``(D, V)`` of the lower
+    convex hull of the points ``(D(d), V(d))``, ``upper`` those of the upper hull, both sorted
+    by ``D``. Between its vertices the lower hull lies at or below ``Vmin`` and the upper one
+    at or above ``Vmax``, so a count whose ``V`` falls outside them at every ``D`` is out of
+    reach: the same test as the tables' root, only weaker where ``Vmin`` is not convex.
+    """
+
+    lower: list[tuple[int, int]]
+    upper: list[tuple[int, int]]
+
+    @property
+    def vmin(self) -> int:
+        return min(v for _, v in self.lower)
+
+    @property
+    def vmax(self) -> int:
+        return max(v for _, v in self.upper)
+
+    def bounds(self, big_d: int) -> tuple[int, int] | None:
+        """Integer bounds on ``V`` at aggregate ``big_d`` (None: no shape has that ``D``)."""
+        lower, upper = self.lower, self.upper
+        if not lower[0][0] <= big_d <= lower[-1][0]:
+            return None
+        return _chord(lower, big_d, up=True), _chord(upper, big_d, up=False)
+
+    def aggregates(self, qq_w: int, lo: int, hi: int) -> list[int]:
+        """The ``D`` at which a count in ``[lo, hi]`` minus ``F0`` (``q^2*w*D + V``) may lie."""
+        d_lo = max(self.lower[0][0], -((self.vmax - lo) // qq_w))
+        d_hi = min(self.lower[-1][0], (hi - self.vmin) // qq_w)
+        found = []
+        for big_d in range(d_lo, d_hi + 1):
+            v = self.bounds(big_d)
+            if v is not None and lo - qq_w * big_d <= v[1] and hi - qq_w * big_d >= v[0]:
+                found.append(big_d)
+        return found
+
+
+def _chord(hull: list[tuple[int, int]], x: int, up: bool) -> int:
+    """The hull's value at ``x`` rounded up (``up``) or down, exactly."""
+    k = bisect.bisect_left(hull, (x, -(2**63)))
+    if hull[k][0] == x:
+        return hull[k][1]
+    (x1, y1), (x2, y2) = hull[k - 1], hull[k]
+    num, den = y1 * (x2 - x1) + (y2 - y1) * (x - x1), x2 - x1
+    return -(-num // den) if up else num // den
+
+
+def _shape_value(
+    dp: DepthDP, offsets: list[int], gain: list[list[int]], weight: list[int]
+) -> tuple[int, int]:
+    """``(D, V)`` of one shape's offsets."""
+    qq = dp.rules.multiple_of ** 2
+    big_d = sum(w * d for w, d in zip(weight, offsets, strict=True))
+    v = sum(g[d] for g, d in zip(gain, offsets, strict=True))
+    v += qq * sum(x * y for x, y in itertools.pairwise(offsets))
+    return big_d, v
+
+
+def _hull(
+    dp: DepthDP, span: int, pairs: np.ndarray, layers: list[np.ndarray], budget: WorkBudget
+) -> _Hull | None:
+    """The window's :class:`_Hull`, or None when no allowed shape exists.
+
+    Each hull is found by the usual recursion on the Lagrangian: the extreme points first,
+    then for every edge ``A-B`` found so far the shape minimising ``(D_B - D_A)*U - (U_B -
+    U_A)*D`` (``U = V`` for the lower hull, ``-V`` for the upper one), a chain DP over the
+    offsets; a shape strictly below the edge is a new hull point, else the edge is final. The
+    minimisations of one round run together, as one batch of DPs.
+    """
+    m, s = dp.depth, span
+    weight = [1 if i in (0, m - 1) else 2 for i in range(m)]
+    gain = [[_linear_gain(dp, i, e) for e in range(s + 1)] for i in range(m)]
+    qq = dp.rules.multiple_of ** 2
+    offsets = np.arange(s + 1, dtype=np.int64)
+    gains = np.array(gain, dtype=np.int64)
+    shares = np.array(weight, dtype=np.int64)[:, None] * offsets[None, :]
+    product = qq * np.outer(offsets, offsets)
+    allowed = np.array(layers)
+    inf = np.int64(2**62)
+
+    def minimise(alpha: list[int], beta: list[int], sign: list[int]) -> list[tuple[int, int] | None]:
+        """Per batch item, ``(D, V)`` of a shape minimising ``alpha*sign*V - beta*D``."""
+        found: list[tuple[int, int] | None] = []
+        chunk = max(1, min(64, 2**22 // ((s + 1) * (s + 1))))
+        for at in range(0, len(alpha), chunk):
+            a = np.array(alpha[at : at + chunk], dtype=np.int64) * np.array(sign[at : at + chunk])
+            b = np.array(beta[at : at + chunk], dtype=np.int64)
+            budget.spend(32 * m * len(a) * (s + 1) * (s + 1) + 64 * NODE_COST * 12 * m)  # + numpy calls
+            if budget.exhausted:
+                raise BudgetExhausted
+            a, b = a[:, None], b[:, None]
+            cost = a[:, None, :] * gains[None] - b[:, None, :] * shares[None]  # (B, m, s+1)
+            value = np.where(allowed[m - 1][None], cost[:, m - 1], inf)
+            choice = []
+            for i in range(m - 2, -1, -1):
+                both = np.where(pairs[None], value[:, None, :] + a[:, :, None] * product[None], inf)
+                arg = both.argmin(axis=2)
+                best = np.take_along_axis(both, arg[:, :, None], axis=2)[:, :, 0]
+                value = np.where(allowed[i][None] & (best < inf // 2), best + cost[:, i], inf)
+                choice.append(arg)
+            choice.reverse()
+            first = value.argmin(axis=1)
+            for k in range(len(a)):
+                if value[k, first[k]] >= inf // 2:
+                    found.append(None)
+                    continue
+                path = [int(first[k])]
+                for arg in choice:
+                    path.append(int(arg[k, path[-1]]))
+                found.append(_shape_value(dp, path, gain, weight))
+        return found
+
+    top = 1 + qq * (m - 1) * s * s + sum(max(g) for g in gain)  # above every V
+    wide = 1 + 2 * (m - 1) * s  # above every D
+    if 8 * top * wide >= 2**60:  # the DP's values could overflow: bounds that hold anyway
+        return _Hull([(0, 0), (wide - 1, 0)], [(0, top), (wide - 1, top)])
+    ends = minimise([1, 1, 1, 1], [-top, top, -top, top], [1, 1, -1, -1])
+    if ends[0] is None:
+        return None
+    points: dict[int, set[tuple[int, int]]] = {}  # per sign, hull points (D, sign*V)
+    todo = []  # (sign, a, b): an edge of that hull not yet known to be final
+    for k, sign in ((0, 1), (2, -1)):
+        left, right = ends[k], ends[k + 1]
+        assert left is not None and right is not None
+        a, b = (left[0], sign * left[1]), (right[0], sign * right[1])
+        points[sign] = {a, b}
+        if a != b:
+            todo.append((sign, a, b))
+    while todo:
+        alpha = [b[0] - a[0] for _, a, b in todo]
+        beta = [b[1] - a[1] for _, a, b in todo]
+        found = minimise(alpha, beta, [sign for sign, _, _ in todo])
+        split = []
+        for (sign, a, b), new in zip(todo, found, strict=True):
+            assert new is not None
+            u = (new[0], sign * new[1])
+            if (b[0] - a[0]) * u[1] - (b[1] - a[1]) * u[0] < (b[0] - a[0]) * a[1] - (b[1] - a[1]) * a[0]:
+                points[sign].add(u)
+                split += [(sign, a, u), (sign, u, b)]
+        todo = split
+    lower, upper = ([(d, sign * u) for d, u in sorted(points[sign])] for sign in (1, -1))
+    return _Hull(lower, upper)
 
 
 def _masks(dp: DepthDP, base: int, span: int) -> tuple[np.ndarray, list[np.ndarray]]:
     """The offsets allowed in window ``base``: pairs by the pair rule, layers by bounds and pins."""
+    return _pairs(dp, base, span), _layers(dp, base, span)
+
+
+def _pairs_vary(dp: DepthDP) -> bool:
+    """Whether the pair masks depend on the base (ratio rules do; monotone rules do not)."""
+    return dp.rules.max_ratio is not None or dp.rules.ratio_range is not None
+
+
+def _pairs(dp: DepthDP, base: int, span: int) -> np.ndarray:
+    """``pairs[d, e]``: the pair rule allows width ``q*(base+d)`` followed by ``q*(base+e)``."""
     r, q, s = dp.rules, dp.rules.multiple_of, span
     widths = [q * (base + d) for d in range(s + 1)]
     pairs = np.ones((s + 1, s + 1), dtype=bool)
@@ -139,20 +362,38 @@ def _masks(dp: DepthDP, base: int, span: int) -> tuple[np.ndarray, list[np.ndarr
             x = np.array(widths, dtype=object)[:, None]
             y = np.array(widths, dtype=object)[None, :]
         pairs &= (x * lo.denominator >= lo.numerator * y) & (x * hi.denominator <= hi.numerator * y)
+    return pairs
+
+
+def _layers(dp: DepthDP, base: int, span: int) -> list[np.ndarray]:
+    """Per layer, the offsets whose width the bounds and pins allow."""
+    r, q = dp.rules, dp.rules.multiple_of
+    lo, hi = q * base, q * (base + span)  # the window's widths are the multiples of q in between
+    first = max(0, -(-(r.min_width - lo) // q))  # first offset at or above min_width
+    last = span if r.max_width is None else min(span, (r.max_width - lo) // q) if r.max_width >= lo else -1
+    ok = np.zeros(span + 1, dtype=bool)
+    if first <= last:
+        ok[first : last + 1] = True
     pins = r.pin_map()
-    ok = np.array([x >= r.min_width and (r.max_width is None or x <= r.max_width) for x in widths])
     layers = []
     for i in range(1, dp.depth + 1):
-        layer = ok.copy()
+        layer = ok
         if i in pins:
-            layer &= np.array([x == pins[i] for x in widths])
+            layer = np.zeros(span + 1, dtype=bool)
+            pin = pins[i]
+            if lo <= pin <= hi and (pin - lo) % q == 0:
+                layer[(pin - lo) // q] = ok[(pin - lo) // q]
         layers.append(layer)
-    return pairs, layers
+    return layers
 
 
 @dataclass
 class _Search:
-    """Depth-first search in one window for shapes with ``V`` in ``[vlo, vhi]`` and a given ``D``."""
+    """Depth-first search in one window for shapes with ``V`` in ``[vlo, vhi]`` and a given ``D``.
+
+    The failed states depend on the tables and the offset masks alone (not on the base
+    width), so one search, and what it has learnt, serves every window of a set of tables.
+    """
 
     tables: _Tables
     pairs: np.ndarray
@@ -160,6 +401,19 @@ class _Search:
     budget: WorkBudget
     qq: int
     failed: set[tuple[int, int, int, int, int]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        s = len(self.layers[0]) - 1
+        offsets = np.arange(s + 1, dtype=np.int64)
+        self._edges = [self.qq * e * offsets for e in range(s + 1)]
+        self._open = [[layer & self.pairs[e] for e in range(s + 1)] for layer in self.layers]
+        # on narrow spans the same as lists, the layer's own mask last (the first layer's)
+        self._lists = []
+        if s + 1 <= _NUMPY_NODE:
+            for row, layer in zip(self._open, self.layers, strict=True):
+                self._lists.append([*(x.tolist() for x in row), layer.tolist()])
+        # a node is a handful of numpy operations on the s+1 offsets, then one step per child
+        self._cost = 64 * NODE_COST * (6 + (s + 1) // 64)
 
     def first(self, big_d: int, vlo: int, vhi: int) -> tuple[int, ...] | None:
         """Lexicographically smallest offsets with aggregate ``big_d`` and ``V`` in the range."""
@@ -174,28 +428,40 @@ class _Search:
         key = (i, e, big_d, vlo, vhi)
         if key in self.failed:
             return None
-        self.budget.spend(64 * NODE_COST * len(self.layers[0]))
+        self.budget.spend(self._cost)
         if self.budget.exhausted:
             raise BudgetExhausted
         j = i + 1
-        lo, hi = tb.lo[j], tb.hi[j]
-        if not 0 <= big_d < lo.shape[1]:
+        column = big_d - tb.start[j]
+        if not 0 <= column < tb.lo[j].shape[1]:
             self.failed.add(key)
             return None
-        qq_e = self.qq * e
-        allowed, pairs = self.layers[j], (self.pairs[e] if i >= 0 else None)
-        for f in range(len(allowed)):
-            if not allowed[f] or (pairs is not None and not pairs[f]):
-                continue
-            edge = qq_e * f
-            if int(lo[f, big_d]) + edge > vhi or int(hi[f, big_d]) + edge < vlo:
-                continue
-            g = edge + tb.gain[j][f]
-            rest = self._extend(j, f, big_d - tb.weight[j] * f, vlo - g, vhi - g)
+        qq_e, gain, weight = self.qq * e, tb.gain[j], tb.weight[j]
+        for f in self._children(i, j, e, column, vlo, vhi):
+            g = qq_e * f + gain[f]
+            rest = self._extend(j, f, big_d - weight * f, vlo - g, vhi - g)
             if rest is not None:
                 return (f, *rest)
         self.failed.add(key)
         return None
+
+    def _children(self, i: int, j: int, e: int, column: int, vlo: int, vhi: int) -> list[int]:
+        """The offsets of layer ``j`` after ``d_i = e`` whose range at ``column`` meets
+        ``[vlo, vhi]``, in increasing order: a few numpy operations on wide spans, a plain loop
+        over the two table columns on narrow ones (where it is faster)."""
+        tb, ok = self.tables, (self.layers[j] if i < 0 else self._open[j][e])
+        lo, hi = tb.lo[j][:, column], tb.hi[j][:, column]
+        if len(ok) > _NUMPY_NODE:
+            edge = self._edges[e]
+            ok = ok & (lo <= hi) & (lo + edge <= min(vhi, _CLAMP)) & (hi + edge >= max(vlo, -_CLAMP))
+            return np.flatnonzero(ok).tolist()
+        qq_e, allowed = self.qq * e, self._lists[j][e if i >= 0 else -1]
+        rows = zip(allowed, lo.tolist(), hi.tolist(), strict=True)
+        return [
+            f
+            for f, (fits, low, high) in enumerate(rows)
+            if fits and low <= high and low + qq_e * f <= vhi and high + qq_e * f >= vlo
+        ]
 
 
 @dataclass(frozen=True)
@@ -207,23 +473,34 @@ class BoundedReach:
     low: int
     high: int
     search: _Search
+    aggregates: tuple[int, ...]  # the D whose counts may meet the band (the hull's verdict)
 
     @cached_property
     def _f0(self) -> int:
         return self.dp.uniform(self.w)
 
     @cached_property
-    def _bounds(self) -> tuple[list[int], list[int]]:
-        """Per aggregate ``D``: the least and greatest ``V`` of the window's shapes (lo > hi: none)."""
-        tb = self.search.tables
-        return tb.lo[0].min(axis=0).tolist(), tb.hi[0].max(axis=0).tolist()
+    def _ranges(self) -> list[tuple[int, int, int]]:
+        """``(D, least V, greatest V)`` of every aggregate that some shape has and whose counts
+        can meet the band, by least count."""
+        qq_w = self.dp.rules.multiple_of**2 * self.w
+        return sorted(self._by_d, key=lambda r: qq_w * r[0] + r[1])
 
     @cached_property
-    def _ranges(self) -> list[tuple[int, int, int]]:
-        """``(D, least V, greatest V)`` of every aggregate that some shape has, by least count."""
-        qq_w, (vlo, vhi) = self.dp.rules.multiple_of**2 * self.w, self._bounds
-        ranges = [(d, vlo[d], vhi[d]) for d in range(len(vlo)) if vlo[d] <= vhi[d]]
-        return sorted(ranges, key=lambda r: qq_w * r[0] + r[1])
+    def _by_d(self) -> list[tuple[int, int, int]]:
+        """The same ranges, by ``D``."""
+        tb = self.search.tables
+        columns = np.array(self.aggregates, dtype=np.int64) - tb.start[0]
+        vlo = tb.lo[0][:, columns].min(axis=0).tolist()
+        vhi = tb.hi[0][:, columns].max(axis=0).tolist()
+        return [r for r in zip(self.aggregates, vlo, vhi, strict=True) if r[1] <= r[2]]
+
+    @cached_property
+    def _span_v(self) -> tuple[list[int], int, int]:
+        """The ``D`` of :attr:`_by_d`, and the least and greatest ``V`` over all of them."""
+        ranges = self._by_d
+        vmin, vmax = min((r[1] for r in ranges), default=0), max((r[2] for r in ranges), default=0)
+        return [r[0] for r in ranges], vmin, vmax
 
     @cached_property
     def _ranges_down(self) -> list[tuple[int, int, int]]:
@@ -233,14 +510,14 @@ class BoundedReach:
 
     def _blocks(self, lo: int, hi: int) -> list[tuple[int, int]]:
         """``(D, F0(w) + q^2*w*D)`` of every aggregate whose counts can meet ``[lo, hi]``."""
-        qq_w, f0, tb = self.dp.rules.multiple_of**2 * self.w, self._f0, self.search.tables
-        vlo, vhi = self._bounds
-        d_lo = max(0, -((f0 + tb.vmax - lo) // qq_w))
-        d_hi = min(len(vlo) - 1, (hi - f0 - tb.vmin) // qq_w)
+        qq_w, f0 = self.dp.rules.multiple_of**2 * self.w, self._f0
+        ds, vmin, vmax = self._span_v
+        first = bisect.bisect_left(ds, -((f0 + vmax - lo) // qq_w))
+        last = bisect.bisect_right(ds, (hi - f0 - vmin) // qq_w)
         return [
             (d, base)
-            for d in range(d_lo, d_hi + 1)
-            if lo - vhi[d] <= (base := f0 + qq_w * d) <= hi - vlo[d] and vlo[d] <= vhi[d]
+            for d, vlo, vhi in self._by_d[first:last]
+            if lo - vhi <= (base := f0 + qq_w * d) <= hi - vlo
         ]
 
     def _first(self, lo: int, hi: int) -> tuple[int, ...] | None:
@@ -324,11 +601,45 @@ class BoundedReach:
 
 
 def bounded_applies(dp: DepthDP, span: int) -> bool:
-    """Whether the tables for this span fit the memory cap (and the search the recursion limit)."""
-    m, s, q = dp.depth, span, dp.rules.multiple_of
-    entries = 2 * m * (s + 1) * (2 * m * s + 1)
-    top = q * q * m * s * s + q * (dp.input_size + dp.output_size + m) * s  # largest |V|
-    return 3 <= m <= sys.getrecursionlimit() - 200 and entries <= MAX_TABLE_ENTRIES and top < 2**60
+    """Whether the bounded search can run at this depth and span (the recursion limit, int64
+    values); whether its tables fit the memory cap is decided per set of tables."""
+    return 3 <= dp.depth <= sys.getrecursionlimit() - 200 and _top(dp, span) < 2**60
+
+
+def _groups(
+    dp: DepthDP, span: int, bases: list[int]
+) -> tuple[list[list[tuple[int, np.ndarray, list[np.ndarray]]]], list[int]]:
+    """The windows ``bases`` grouped by the offsets their rules allow (windows with an empty
+    layer dropped): the ``MAX_TABLE_SETS`` groups with the most windows, in base order, and the
+    bases of the rest."""
+    groups: dict[bytes, list[tuple[int, np.ndarray, list[np.ndarray]]]] = {}
+    vary = _pairs_vary(dp)
+    fixed = None if vary or not bases else _pairs(dp, bases[0], span)
+    for w in bases:
+        layers = _layers(dp, w, span)
+        if not all(layer.any() for layer in layers):
+            continue  # a layer with no allowed width: no shape in this window
+        pairs = _pairs(dp, w, span) if fixed is None else fixed
+        key = (pairs.tobytes() if vary else b"") + b"".join(layer.tobytes() for layer in layers)
+        groups.setdefault(key, []).append((w, pairs, layers))
+    ranked = sorted(groups.values(), key=lambda g: -len(g))  # stable: ties keep base order
+    served = sorted(ranked[:MAX_TABLE_SETS], key=lambda g: g[0][0])
+    leftover = sorted(w for group in ranked[MAX_TABLE_SETS:] for w, _, _ in group)
+    return served, leftover
+
+
+def _candidates(
+    dp: DepthDP, hull: _Hull, windows: list[tuple[int, np.ndarray, list[np.ndarray]]], low: int, high: int
+) -> list[tuple[int, list[int]]]:
+    """The windows the hull cannot rule out, each with the aggregates ``D`` still possible."""
+    qq = dp.rules.multiple_of ** 2
+    found = []
+    for w, _, _ in windows:
+        f0 = dp.uniform(w)
+        aggregates = hull.aggregates(qq * w, low - f0, high - f0)
+        if aggregates:
+            found.append((w, aggregates))
+    return found
 
 
 def reach_bounded(
@@ -339,25 +650,66 @@ def reach_bounded(
 
     Every set of tables is exact for the windows it serves. Windows whose rules differ
     (pins, bounds or ratios that cut them differently) need their own set; the
-    ``MAX_TABLE_SETS`` sets serving the most windows are built, the rest are left over.
+    ``MAX_TABLE_SETS`` sets serving the most windows are built, the rest are left over, and
+    so are the windows of a set whose tables would not fit ``MAX_TABLE_BYTES``. A set's
+    hull (:class:`_Hull`) first rules out what it can; the tables are built only for the
+    windows left, and only for the aggregates ``D`` these can still have.
     """
-    groups: dict[bytes, list[tuple[int, np.ndarray, list[np.ndarray]]]] = {}
-    for w in bases:
-        pairs, layers = _masks(dp, w, span)
-        if not all(layer.any() for layer in layers):
-            continue  # a layer with no allowed width: no shape in this window
-        key = pairs.tobytes() + b"".join(layer.tobytes() for layer in layers)
-        groups.setdefault(key, []).append((w, pairs, layers))
-    ranked = sorted(groups.values(), key=lambda g: -len(g))  # stable: ties keep base order
-    served = ranked[:MAX_TABLE_SETS]
-    leftover = sorted(w for group in ranked[MAX_TABLE_SETS:] for w, _, _ in group)
+    served, leftover = _groups(dp, span, bases)
     found = []
-    for group in sorted(served, key=lambda g: g[0][0]):
-        tables = _build_tables(dp, span, group[0][1], group[0][2], budget)
-        for w, pairs, layers in group:
-            search = _Search(tables, pairs, layers, budget, dp.rules.multiple_of**2)
-            reach = BoundedReach(dp, w, low, high, search)
+    for group in served:
+        _, pairs, layers = group[0]
+        hull = _hull(dp, span, pairs, layers, budget)
+        if hull is None:
+            continue
+        alive = _candidates(dp, hull, group, low, high)
+        if not alive:
+            continue
+        band = (min(a[0] for _, a in alive), max(a[-1] for _, a in alive))
+        if table_bytes(dp, span, band) > MAX_TABLE_BYTES:
+            leftover.extend(w for w, _ in alive)
+            continue
+        tables = _build_tables(dp, span, pairs, layers, budget, band)
+        search = _Search(tables, pairs, layers, budget, dp.rules.multiple_of**2)  # shared by the windows
+        for w, aggregates in alive:
+            reach = BoundedReach(dp, w, low, high, search, tuple(aggregates))
             if reach.exists(low, high):
                 found.append(reach)
     found.sort(key=lambda r: r.w)
-    return found, leftover
+    return found, sorted(leftover)
+
+
+def relaxed_floor(dp: DepthDP, first: int, last: int, low: int, high: int, budget: WorkBudget) -> int:
+    """A span in ``first..last + 1`` below which no window reaches the band, proven by the
+    hulls alone (no tables): the least span the hulls cannot rule out, found by galloping
+    and bisection over the spans. Each rejected span is a proof on its own (reaching the band
+    is monotone in the span), so where the budget runs out the spans proven so far stand.
+    """
+
+    def open_(span: int) -> bool:  # some window of this span the hulls do not rule out
+        served, leftover = _groups(dp, span, list(dp.bases(span, low, high)))
+        if leftover or not bounded_applies(dp, span):
+            return True
+        for group in served:
+            _, pairs, layers = group[0]
+            hull = _hull(dp, span, pairs, layers, budget)
+            if hull is not None and _candidates(dp, hull, group, low, high):
+                return True
+        return False
+
+    missed, hit, span = first - 1, None, first
+    try:
+        while span <= last and (hit is None or span < hit):
+            if open_(span):
+                hit = span
+            else:
+                missed = span
+            if hit is not None:  # bisect (missed, hit)
+                span = max((missed + hit) // 2, missed + 1)
+            elif span < last:  # gallop: the distance from first doubles
+                span = min(last, span + max(1, span - first + 1))
+            else:
+                break
+    except BudgetExhausted:
+        pass
+    return missed + 1

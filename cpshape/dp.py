@@ -136,10 +136,23 @@ class DepthDP:
         return Window(tuple(layer), low, high)
 
     def _extreme_count(self, base: int, span: int, top: bool) -> int | None:
-        win = self.window(base, span, 1, 1)
-        if win is None:
+        """The count with every width at the top (or the bottom) of its window candidates,
+        as :meth:`window` would list them, without listing them."""
+        r, q = self.rules, self.rules.multiple_of
+        lo, hi = max(q * base, -(-r.min_width // q) * q), q * (base + span)
+        if r.max_width is not None:
+            hi = min(hi, r.max_width // q * q)
+        if lo > hi:
             return None
-        widths = [c[-1] if top else c[0] for c in win.candidates]
+        pins, free = r.pin_map(), hi if top else lo
+        widths = []
+        for i in range(1, self.depth + 1):
+            if i in pins:
+                if pins[i] % q or not lo <= pins[i] <= hi:
+                    return None
+                widths.append(pins[i])
+            else:
+                widths.append(free)
         return self.count(widths)
 
     def uniform(self, base: int) -> int:

@@ -25,7 +25,7 @@ from ortools.sat.python import cp_model
 
 from . import __version__
 from .aggregate import aggregate_applies, reach_aggregate
-from .bounded import BoundedReach, bounded_applies, reach_bounded
+from .bounded import BoundedReach, bounded_applies, reach_bounded, relaxed_floor
 from .dp import (
     BudgetExhausted,
     DepthDP,
@@ -146,6 +146,9 @@ def _scan(
     band is monotone in the span and :func:`_least_span` gallops and bisects. Depth 2 looks
     at spreads of exactly ``q*span`` and is scanned one span at a time.
     """
+    if dp.depth > 2 and not listing and bounded_applies(dp, first):
+        # The bounded search's hulls rule out spans without tables: start where they cannot.
+        first = relaxed_floor(dp, first, last, low, high, budget)
     found = _least_span(
         first, last, lambda span: _reach(dp, span, low, high, budget, listing) or None, budget, dp.depth == 2
     )
