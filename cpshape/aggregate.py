@@ -193,6 +193,10 @@ class AggregateReach:
         bits = 0
         for d1, dm, big_d, row in self.tables.rows:
             base = self._offset(d1, dm, big_d)
+            if qq == 1:  # consecutive T are consecutive counts: one shift
+                row = (row << (base - self.low)) if base >= self.low else (row >> (self.low - base))
+                bits |= (row & ((1 << (self.high - self.low + 1)) - 1)) << (self.low - low)
+                continue
             while row:
                 k = (row & -row).bit_length() - 1
                 n = base + qq * k

@@ -525,6 +525,16 @@ class BoundedReach:
         found = [self.search.first(d, lo - base, hi - base) for d, base in self._blocks(lo, hi)]
         return min((f for f in found if f is not None), default=None)
 
+    def count_range(self) -> tuple[int, int] | None:
+        """Bounds on the window's counts in the band, from the root ranges (no search): every
+        reachable count lies inside, the ends need not be reachable; ``None``: none at all."""
+        if not self._ranges:
+            return None
+        qq_w = self.dp.rules.multiple_of**2 * self.w
+        lo = min(self._f0 + qq_w * d + vmin for d, vmin, _ in self._ranges)
+        hi = max(self._f0 + qq_w * d + vmax for d, _, vmax in self._ranges)
+        return (max(lo, self.low), min(hi, self.high)) if max(lo, self.low) <= min(hi, self.high) else None
+
     def first_shape(self) -> tuple[int, ...] | None:
         """The smallest offsets of any shape in the band (no count is preferred)."""
         return self._first(self.low, self.high)

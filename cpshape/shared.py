@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from .bounded import NODE_COST
+from .bounded import NODE_COST, BoundedReach
 from .dp import BudgetExhausted, Reach, Reachable, WorkBudget
 from .model import build_model
 from .result import DepthResult, Status, verify
@@ -31,9 +31,12 @@ from .solver import (
     _Stopped,
 )
 from .spec import Prefer, Problem, SolverSettings
-from .twolayer import PairReach
+from .twolayer import PairReach, reach_line
 
 __all__ = ["solve_shared"]
+
+#: Depth 1 joins with at most this many counts in the band: each is tried at every depth.
+SHARED_CANDIDATES = 32
 
 
 def solve_shared(
@@ -56,10 +59,12 @@ def solve_shared(
         return _emit(list(alone.values()), progress), alone[joinable[0]].params
     start = time.perf_counter()
     found = None
-    if problem.prefer is Prefer.SPREAD:
+    if problem.prefer is Prefer.SPREAD and settings.dp_work:  # dp_work = 0: CP-SAT alone
         # Each depth's own least spread in the band bounds its spread at any shared count.
         floors = {m: (alone[m].spread or 0) if alone[m].status is Status.OPTIMAL else 0 for m in joinable}
-        found = _shared_count_exact(problem, settings, joinable, floors, band)
+        found = _shared_by_candidates(problem, settings, joinable, band)
+        if found is None:
+            found = _shared_count_exact(problem, settings, joinable, floors, band)
     if found is None:
         results, count = _shared_cp(problem, settings, joinable, alone, band, start)
         return _emit(results, progress), count
@@ -87,6 +92,44 @@ def _emit(results: list[DepthResult], progress: Progress | None) -> list[DepthRe
     return results
 
 
+def _shared_by_candidates(
+    problem: Problem, settings: SolverSettings, depths: list[int], band: tuple[int, int]
+) -> tuple[int, bool] | None:
+    """The shared count when depth 1 joins and has few counts in the band: every other
+    depth is solved exactly at each of them, closest to the target first, each with a spread
+    cap that only a better count could meet. ``None`` when this does not apply, some solve
+    was not proven, or no count of depth 1 is common to every depth.
+    """
+    if 1 not in depths:
+        return None
+    (line,) = reach_line(problem.input_size, problem.output_size, problem.bias, problem.constraints, *band)
+    if line.u_hi - line.u_lo + 1 > SHARED_CANDIDATES:
+        return None
+    target, rules = problem.params, problem.constraints
+    counts = [line.count(u) for u in range(line.u_lo, line.u_hi + 1)]
+    candidates = sorted(counts, key=lambda n: (abs(n - target), n))
+    others = [m for m in depths if m != 1]
+    share = replace(settings, dp_work=settings.dp_work // max(1, len(candidates) * len(others)))
+    best: tuple[int, int] | None = None  # (largest spread, count)
+    for n in candidates:
+        cap = rules.max_spread if best is None else best[0] - 1  # a later count must do strictly better
+        if cap is not None and cap < 0:
+            break
+        capped = replace(rules, max_spread=cap)
+        exact = replace(problem, params=n, tolerance=0, tolerance_abs=None, constraints=capped)
+        largest = 0
+        for m in others:
+            one = _solve_depth(exact, share, m, (n, n), nearest=False)
+            if one.status is Status.INFEASIBLE:
+                break
+            if one.status is not Status.OPTIMAL:
+                return None
+            largest = max(largest, one.spread or 0)
+        else:
+            best = (largest, n)
+    return None if best is None else (best[1], True)
+
+
 def _shared_count_exact(
     problem: Problem,
     settings: SolverSettings,
@@ -108,9 +151,13 @@ def _shared_count_exact(
     """
     low, high = band
     q, target = problem.constraints.multiple_of, problem.params
-    budget = settings.exact_budget(time.perf_counter())
     limits = {m: _span_limit(problem, m, high) for m in depths}
     dps = {m: _depth_dp(problem, m) for m in depths}
+    # The target itself, if every depth hits it: the closest count there is, so only a
+    # smaller largest spread can beat it, and the scan stops below that spread.
+    at_target = _spreads_at(problem, settings, depths, target)
+    top = max(limits.values()) if at_target is None else max(at_target.values()) // q - 1
+    budget = settings.exact_budget(time.perf_counter())
 
     def probe(span: int) -> int | None:
         pieces = [_reach_upto(dps[m], min(span, limits[m]), low, high, budget) for m in depths]
@@ -120,54 +167,80 @@ def _shared_count_exact(
         down = _common(sets, target, max(low, reach), budget, upwards=False)
         return down if down is not None else up
 
+    fallback = None if at_target is None else (target, False)
     try:
-        found = _least_span(max(floors.values()) // q, max(limits.values()), probe, budget)
+        found = _least_span(max(floors.values()) // q, top, probe, budget)
     except _Stopped as stop:  # a common count found before the budget ran out is still valid
-        return None if stop.best is None else (stop.best[1], False)
-    return None if found is None else (found[1], True)
+        return fallback if stop.best is None else (stop.best[1], False)
+    if found is None:  # no smaller largest spread: the target is optimal (or nothing is common)
+        return None if at_target is None else (target, True)
+    return found[1], True
+
+
+def _spreads_at(
+    problem: Problem, settings: SolverSettings, depths: list[int], count: int
+) -> dict[int, int] | None:
+    """Each depth's least spread at exactly ``count``, or ``None`` if some depth misses it or
+    is not proven."""
+    exact = replace(problem, params=count, tolerance=0, tolerance_abs=None)
+    spreads = {}
+    for m in depths:
+        one = _solve_depth(exact, settings, m, (count, count), nearest=False)
+        if one.status is not Status.OPTIMAL:
+            return None
+        spreads[m] = one.spread or 0
+    return spreads
 
 
 class _Counts:
     """One depth's reachable counts in the band at one span: the union of its pieces.
 
-    Each piece's least and greatest count are found once; a query asks only the pieces whose
-    range straddles it (the others answer with an end of their range). ``size`` is the number
+    Each piece's range of counts is found once (exactly, or for the bounded search a sound
+    bound from its root ranges); a query asks only the pieces whose range straddles it (the
+    others answer with an end of their range where that end is exact). ``size`` is the number
     of counts where the pieces know it cheaply (bitsets, depths 1 and 2), else ``None``.
     """
 
     def __init__(self, pieces: list[Reachable], low: int, high: int) -> None:
-        ends = [(piece.ceil(low), piece.floor(high), piece) for piece in pieces]
-        self.pieces = sorted(
-            ((first, last, piece) for first, last, piece in ends if first is not None and last is not None),
-            key=lambda end: end[0],
-        )
-        sizes = [_size(piece) for _, _, piece in self.pieces]
+        ranges = []
+        for piece in pieces:
+            if isinstance(piece, BoundedReach):
+                bounds, exact = piece.count_range(), False
+            else:
+                first, last = piece.ceil(low), piece.floor(high)
+                bounds, exact = (None if first is None or last is None else (first, last)), True
+            if bounds is not None:
+                ranges.append((*bounds, exact, piece))
+        self.pieces = sorted(ranges, key=lambda r: r[0])
+        sizes = [_size(piece) for *_, piece in self.pieces]
         self.size = None if None in sizes else sum(s or 0 for s in sizes)
 
     def ceil(self, count: int) -> int | None:
         best = None
-        for first, last, piece in self.pieces:
+        for first, last, exact, piece in self.pieces:
             if best is not None and first >= best:
                 break
             if last >= count:
-                n = first if first >= count else piece.ceil(count)
+                n = first if exact and first >= count else piece.ceil(count)
                 best = n if best is None or (n is not None and n < best) else best
         return best
 
     def floor(self, count: int) -> int | None:
         best = None
-        for first, last, piece in self.pieces:
+        for first, last, exact, piece in self.pieces:
             if first > count:
                 break
-            n = last if last <= count else piece.floor(count)
+            if best is not None and last <= best:
+                continue
+            n = last if exact and last <= count else piece.floor(count)
             best = n if best is None or (n is not None and n > best) else best
         return best
 
     def hits(self, count: int) -> bool:
-        for first, last, piece in self.pieces:
+        for first, last, exact, piece in self.pieces:
             if first > count:
                 break
-            if count in (first, last) or (count < last and piece.hits(count)):
+            if count <= last and ((exact and count in (first, last)) or piece.hits(count)):
                 return True
         return False
 

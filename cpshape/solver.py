@@ -195,18 +195,21 @@ class _Stopped(Exception):
         self.span, self.best = span, best
 
 
-def _solve_depth(problem: Problem, settings: SolverSettings, m: int, band: tuple[int, int]) -> DepthResult:
+def _solve_depth(
+    problem: Problem, settings: SolverSettings, m: int, band: tuple[int, int], nearest: bool = True
+) -> DepthResult:
+    """One depth, every stage; ``nearest``: find the nearest counts when the band is empty."""
     start = time.perf_counter()
     high = band[1]
     if settings.dp_work == 0:  # CP-SAT alone, no exact method in front of it
         return _cp_depth(problem, settings, m, band, start, 0)
     if not _residue_possible(problem, band):
-        return _infeasible(problem, settings, m, band, start, "residues")
+        return _infeasible(problem, settings, m, band, start, "residues", nearest)
     if m == 2:
         found = _depth2_by_divisors(problem, band)
         if found is not None:
             if not found:
-                return _infeasible(problem, settings, m, band, start, "divisors")
+                return _infeasible(problem, settings, m, band, start, "divisors", nearest)
             return _proven(problem, m, found, band, start, "divisors")
     dp, budget = _depth_dp(problem, m), settings.exact_budget(start)
     limit = _span_limit(problem, m, high)
@@ -239,9 +242,9 @@ def _solve_depth(problem: Problem, settings: SolverSettings, m: int, band: tuple
             spread_floor = max(spread_floor, stop.span) if problem.prefer is Prefer.SPREAD else 0
             partial += [stop.best] if stop.best else []
         hint = _salvage(problem, partial, settings.exact_budget(time.perf_counter()).part(0.125))
-        return _cp_depth(problem, settings, m, band, start, spread_floor, hint)
+        return _cp_depth(problem, settings, m, band, start, spread_floor, hint, nearest)
     if found is None:
-        return _infeasible(problem, settings, m, band, start, proof)
+        return _infeasible(problem, settings, m, band, start, proof, nearest)
     return _proven(problem, m, found, band, start, proof)
 
 
@@ -373,13 +376,18 @@ def _time_left(settings: SolverSettings, start: float, share: float = 1.0) -> So
 
 
 def _infeasible(
-    problem: Problem, settings: SolverSettings, m: int, band: tuple[int, int], start: float, proof: str
+    problem: Problem,
+    settings: SolverSettings,
+    m: int,
+    band: tuple[int, int],
+    start: float,
+    proof: str,
+    nearest: bool = True,
 ) -> DepthResult:
-    nearest = _nearest(problem, _time_left(settings, start), m, band)
     return DepthResult(
         m,
         Status.INFEASIBLE,
-        nearest=nearest,
+        nearest=_nearest(problem, _time_left(settings, start), m, band) if nearest else None,
         seconds=time.perf_counter() - start,
         proof=proof,
         joined=False,
@@ -478,6 +486,7 @@ def _cp_depth(
     start: float,
     spread_floor: int,
     hint: tuple[tuple[int, ...], int] | None = None,
+    nearest: bool = True,
 ) -> DepthResult:
     """Solve one depth with CP-SAT alone, knowing spreads below ``spread_floor`` are ruled out.
 
@@ -502,7 +511,7 @@ def _cp_depth(
     proof = "cp-sat" if not spread_floor else "dp+cp-sat"
     if not stages.found and hint is None:
         if stages.proven:
-            return _infeasible(problem, settings, m, band, start, proof)
+            return _infeasible(problem, settings, m, band, start, proof, nearest)
         return DepthResult(
             m,
             Status.UNKNOWN,
