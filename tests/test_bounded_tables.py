@@ -9,8 +9,9 @@ import random
 import pytest
 
 from cpshape import Constraints, Problem
-from cpshape.bounded import _bands, _build_tables, _hull, _linear_gain, _masks, relaxed_floor
+from cpshape.bounded import relaxed_floor
 from cpshape.dp import DepthDP, WorkBudget, reach_windows
+from cpshape.tables import _bands, _build_tables, _hull, _linear_gain, _masks
 
 
 def _random_rules(rng: random.Random) -> dict[str, object]:

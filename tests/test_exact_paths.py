@@ -198,8 +198,8 @@ def test_bounded_search_large_budgets(a: int, c: int, params: int, depth: int, b
 @pytest.mark.parametrize("seed", range(20))
 def test_bounded_masks_follow_the_rules(seed: int) -> None:
     """The bounded search's allowed offsets are exactly what the rules allow on the widths."""
-    from cpshape.bounded import _masks
     from cpshape.dp import DepthDP, pair_rule
+    from cpshape.tables import _masks
 
     rng = random.Random(seed)
     rules = _rules(rng)

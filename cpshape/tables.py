@@ -1,0 +1,347 @@
+"""The bounded search's numpy tables, convex hulls and offset masks (see :mod:`cpshape.bounded`).
+
+For a window of span ``s`` (widths ``q*(w + d_i)``, ``0 <= d_i <= s``) and the offsets the
+rules allow (:func:`_masks`), :func:`_build_tables` gives per layer, offset and partial
+aggregate ``D`` the least and greatest ``V`` the remaining layers can add, and
+:func:`_hull` the lower and upper convex hulls of the points ``(D, V)`` of every allowed
+shape. Both are charged to the :class:`~cpshape.dp.WorkBudget`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from .dp import BudgetExhausted, DepthDP, WorkBudget
+from .spec import Monotone
+
+#: Budget words charged per microsecond or so of a search node (the DPs shift about 250 words
+#: in that time).
+NODE_COST = 250
+#: Table values are far inside this, so a wanted range may be clipped to it before numpy sees it.
+_CLAMP = 2**62
+
+@dataclass
+class _Tables:
+    """``lo[i][e, D - start[i]]`` / ``hi[i][e, D - start[i]]``: least / greatest ``V`` of layers
+    ``i..m-1`` (0-based) with ``d_i = e`` and their share of ``D`` equal to ``D``; ``lo > hi``
+    marks no continuation. Layer ``i`` holds the shares ``start[i] <= D < start[i] + width``
+    that can still lead to a whole aggregate in the band the tables were built for.
+    """
+
+    lo: list[np.ndarray]
+    hi: list[np.ndarray]
+    start: list[int]
+    gain: list[list[int]]  # the per-layer linear part of V: gain[i][e]
+    weight: list[int]  # the layer's weight in D
+
+
+def _linear_gain(dp: DepthDP, i: int, e: int) -> int:
+    q, beta, m = dp.rules.multiple_of, int(dp.bias), dp.depth
+    g = q * beta * e
+    if i == 0:
+        g += q * dp.input_size * e
+    if i == m - 1:
+        g += q * dp.output_size * e
+    return g
+
+
+def _bands(m: int, span: int, band: tuple[int, int] | None) -> list[tuple[int, int]]:
+    """Per layer, the shares ``D`` of layers ``i..m-1`` worth a table column: at most what they
+    can hold, and within reach of the band ``[D_lo, D_hi]`` of whole aggregates (the layers
+    before ``i`` add between 0 and their largest share)."""
+    weight = [1 if i in (0, m - 1) else 2 for i in range(m)]
+    d_lo, d_hi = band if band is not None else (0, 2 * (m - 1) * span)
+    bands = []
+    before, rest = 0, sum(weight) * span  # largest shares of layers 0..i-1 and of i..m-1
+    for i in range(m):
+        bands.append((max(0, d_lo - before), min(rest, d_hi)))
+        before += weight[i] * span
+        rest -= weight[i] * span
+    return bands
+
+
+def table_bytes(dp: DepthDP, span: int, band: tuple[int, int] | None = None) -> int:
+    """Memory the tables of this span take (both tables, every layer), for the band of ``D``."""
+    m, s = dp.depth, span
+    entries = 2 * (s + 1) * sum(max(0, hi - lo + 1) for lo, hi in _bands(m, s, band))
+    return entries * np.dtype(_dtype(dp, s)).itemsize
+
+
+def _top(dp: DepthDP, span: int) -> int:
+    """Above every ``|V|`` (and every table value) of this span."""
+    m, s, q = dp.depth, span, dp.rules.multiple_of
+    return q * q * m * s * s + q * (dp.input_size + dp.output_size + m) * s + 1
+
+
+def _dtype(dp: DepthDP, span: int) -> type:
+    return np.int32 if _top(dp, span) < 2**29 else np.int64
+
+
+def _build_tables(
+    dp: DepthDP,
+    span: int,
+    pairs: np.ndarray,
+    layers: list[np.ndarray],
+    budget: WorkBudget,
+    band: tuple[int, int] | None = None,
+) -> _Tables:
+    """The tables for whole aggregates ``D`` in ``band`` (default: every ``D``)."""
+    m, s, q = dp.depth, span, dp.rules.multiple_of
+    weight = [1 if i in (0, m - 1) else 2 for i in range(m)]
+    gain = [[_linear_gain(dp, i, e) for e in range(s + 1)] for i in range(m)]
+    bands = _bands(m, s, band)
+    start = [lo for lo, _ in bands]
+    widths = [max(0, hi - lo + 1) for lo, hi in bands]
+    # One array holds (V, -V) so that a single minimum gives both Vmin and Vmax.
+    dtype = _dtype(dp, s)
+    big = np.iinfo(dtype).max // 2
+    offsets = np.arange(s + 1, dtype=dtype)
+    sign = np.array([1, -1], dtype=dtype)[:, None, None]
+    lo_all: list[np.ndarray] = [np.empty(0)] * m
+    hi_all: list[np.ndarray] = [np.empty(0)] * m
+    both = np.full((2, s + 1, widths[m - 1]), big, dtype=dtype)
+    for e in range(s + 1):
+        if layers[m - 1][e] and 0 <= weight[m - 1] * e - start[m - 1] < widths[m - 1]:
+            both[:, e, weight[m - 1] * e - start[m - 1]] = sign[:, 0, 0] * gain[m - 1][e]
+    lo_all[m - 1], hi_all[m - 1] = both[0], -both[1]
+    allowed = pairs.sum(axis=1).tolist()
+    for i in range(m - 2, -1, -1):
+        width, below = widths[i], start[i + 1]
+        # columns D of this layer whose rest D - weight*e lies in the layer below, per e
+        first_col, end_col = below - start[i], below + both.shape[2] - start[i]
+        cols = [
+            (max(0, first_col + weight[i] * e), min(width, end_col + weight[i] * e)) for e in range(s + 1)
+        ]
+        work = sum(allowed[e] * max(0, b - a) for e, (a, b) in enumerate(cols) if layers[i][e])
+        budget.spend(16 * (s + 1) + 16 * work)  # charged up front: an entry is ~1/4 word
+        if budget.exhausted:
+            raise BudgetExhausted
+        nxt = np.full((2, s + 1, width), big, dtype=dtype)
+        for e in range(s + 1):
+            if not layers[i][e]:
+                continue
+            ok = pairs[e]
+            shift = weight[i] * e
+            first, last = cols[e]
+            if not ok.any() or first >= last:
+                continue
+            lo_col = start[i] + first - shift - below
+            sub = both[:, :, lo_col : lo_col + last - first]
+            sub = sub if ok.all() else sub[:, ok]
+            edge = sign * ((q * q * e) * offsets[ok])[None, :, None]
+            best = (sub + edge).min(axis=1)
+            live = best < big // 2
+            g = np.array([gain[i][e], -gain[i][e]], dtype=dtype)[:, None]
+            nxt[:, e, first:last] = np.where(live, best + g, big)
+        both = nxt
+        lo_all[i], hi_all[i] = both[0], -both[1]
+    return _Tables(lo_all, hi_all, start, gain, weight)
+
+
+@dataclass(frozen=True)
+class _Hull:
+    """The convex relaxation of the root ranges ``[Vmin(D), Vmax(D)]`` over every allowed
+    shape of the window (any ``d_1``): ``lower`` holds the vertices ``(D, V)`` of the lower
+    convex hull of the points ``(D(d), V(d))``, ``upper`` those of the upper hull, both sorted
+    by ``D``. Between its vertices the lower hull lies at or below ``Vmin`` and the upper one
+    at or above ``Vmax``, so a count whose ``V`` falls outside them at every ``D`` is out of
+    reach: the same test as the tables' root, only weaker where ``Vmin`` is not convex.
+    """
+
+    lower: list[tuple[int, int]]
+    upper: list[tuple[int, int]]
+
+    @property
+    def vmin(self) -> int:
+        return min(v for _, v in self.lower)
+
+    @property
+    def vmax(self) -> int:
+        return max(v for _, v in self.upper)
+
+    def bounds(self, big_d: int) -> tuple[int, int] | None:
+        """Integer bounds on ``V`` at aggregate ``big_d`` (None: no shape has that ``D``)."""
+        lower, upper = self.lower, self.upper
+        if not lower[0][0] <= big_d <= lower[-1][0]:
+            return None
+        return _chord(lower, big_d, up=True), _chord(upper, big_d, up=False)
+
+    def aggregates(self, qq_w: int, lo: int, hi: int) -> list[int]:
+        """The ``D`` at which a count in ``[lo, hi]`` minus ``F0`` (``q^2*w*D + V``) may lie."""
+        d_lo = max(self.lower[0][0], -((self.vmax - lo) // qq_w))
+        d_hi = min(self.lower[-1][0], (hi - self.vmin) // qq_w)
+        found = []
+        for big_d in range(d_lo, d_hi + 1):
+            v = self.bounds(big_d)
+            if v is not None and lo - qq_w * big_d <= v[1] and hi - qq_w * big_d >= v[0]:
+                found.append(big_d)
+        return found
+
+
+def _chord(hull: list[tuple[int, int]], x: int, up: bool) -> int:
+    """The hull's value at ``x`` rounded up (``up``) or down, exactly."""
+    k = bisect.bisect_left(hull, (x, -(2**63)))
+    if hull[k][0] == x:
+        return hull[k][1]
+    (x1, y1), (x2, y2) = hull[k - 1], hull[k]
+    num, den = y1 * (x2 - x1) + (y2 - y1) * (x - x1), x2 - x1
+    return -(-num // den) if up else num // den
+
+
+def _shape_value(
+    dp: DepthDP, offsets: list[int], gain: list[list[int]], weight: list[int]
+) -> tuple[int, int]:
+    """``(D, V)`` of one shape's offsets."""
+    qq = dp.rules.multiple_of ** 2
+    big_d = sum(w * d for w, d in zip(weight, offsets, strict=True))
+    v = sum(g[d] for g, d in zip(gain, offsets, strict=True))
+    v += qq * sum(x * y for x, y in itertools.pairwise(offsets))
+    return big_d, v
+
+
+def _hull(
+    dp: DepthDP, span: int, pairs: np.ndarray, layers: list[np.ndarray], budget: WorkBudget
+) -> _Hull | None:
+    """The window's :class:`_Hull`, or None when no allowed shape exists.
+
+    Each hull is found by the usual recursion on the Lagrangian: the extreme points first,
+    then for every edge ``A-B`` found so far the shape minimising ``(D_B - D_A)*U - (U_B -
+    U_A)*D`` (``U = V`` for the lower hull, ``-V`` for the upper one), a chain DP over the
+    offsets; a shape strictly below the edge is a new hull point, else the edge is final. The
+    minimisations of one round run together, as one batch of DPs.
+    """
+    m, s = dp.depth, span
+    weight = [1 if i in (0, m - 1) else 2 for i in range(m)]
+    gain = [[_linear_gain(dp, i, e) for e in range(s + 1)] for i in range(m)]
+    qq = dp.rules.multiple_of ** 2
+    offsets = np.arange(s + 1, dtype=np.int64)
+    gains = np.array(gain, dtype=np.int64)
+    shares = np.array(weight, dtype=np.int64)[:, None] * offsets[None, :]
+    product = qq * np.outer(offsets, offsets)
+    allowed = np.array(layers)
+    inf = np.int64(2**62)
+
+    def minimise(alpha: list[int], beta: list[int], sign: list[int]) -> list[tuple[int, int] | None]:
+        """Per batch item, ``(D, V)`` of a shape minimising ``alpha*sign*V - beta*D``."""
+        found: list[tuple[int, int] | None] = []
+        chunk = max(1, min(64, 2**22 // ((s + 1) * (s + 1))))
+        for at in range(0, len(alpha), chunk):
+            a = np.array(alpha[at : at + chunk], dtype=np.int64) * np.array(sign[at : at + chunk])
+            b = np.array(beta[at : at + chunk], dtype=np.int64)
+            budget.spend(32 * m * len(a) * (s + 1) * (s + 1) + 64 * NODE_COST * 12 * m)  # + numpy calls
+            if budget.exhausted:
+                raise BudgetExhausted
+            a, b = a[:, None], b[:, None]
+            cost = a[:, None, :] * gains[None] - b[:, None, :] * shares[None]  # (B, m, s+1)
+            value = np.where(allowed[m - 1][None], cost[:, m - 1], inf)
+            choice = []
+            for i in range(m - 2, -1, -1):
+                both = np.where(pairs[None], value[:, None, :] + a[:, :, None] * product[None], inf)
+                arg = both.argmin(axis=2)
+                best = np.take_along_axis(both, arg[:, :, None], axis=2)[:, :, 0]
+                value = np.where(allowed[i][None] & (best < inf // 2), best + cost[:, i], inf)
+                choice.append(arg)
+            choice.reverse()
+            first = value.argmin(axis=1)
+            for k in range(len(a)):
+                if value[k, first[k]] >= inf // 2:
+                    found.append(None)
+                    continue
+                path = [int(first[k])]
+                for arg in choice:
+                    path.append(int(arg[k, path[-1]]))
+                found.append(_shape_value(dp, path, gain, weight))
+        return found
+
+    top = 1 + qq * (m - 1) * s * s + sum(max(g) for g in gain)  # above every V
+    wide = 1 + 2 * (m - 1) * s  # above every D
+    if 8 * top * wide >= 2**60:  # the DP's values could overflow: bounds that hold anyway
+        return _Hull([(0, 0), (wide - 1, 0)], [(0, top), (wide - 1, top)])
+    ends = minimise([1, 1, 1, 1], [-top, top, -top, top], [1, 1, -1, -1])
+    if ends[0] is None:
+        return None
+    points: dict[int, set[tuple[int, int]]] = {}  # per sign, hull points (D, sign*V)
+    todo = []  # (sign, a, b): an edge of that hull not yet known to be final
+    for k, sign in ((0, 1), (2, -1)):
+        left, right = ends[k], ends[k + 1]
+        assert left is not None and right is not None
+        a, b = (left[0], sign * left[1]), (right[0], sign * right[1])
+        points[sign] = {a, b}
+        if a != b:
+            todo.append((sign, a, b))
+    while todo:
+        alpha = [b[0] - a[0] for _, a, b in todo]
+        beta = [b[1] - a[1] for _, a, b in todo]
+        found = minimise(alpha, beta, [sign for sign, _, _ in todo])
+        split = []
+        for (sign, a, b), new in zip(todo, found, strict=True):
+            assert new is not None
+            u = (new[0], sign * new[1])
+            if (b[0] - a[0]) * u[1] - (b[1] - a[1]) * u[0] < (b[0] - a[0]) * a[1] - (b[1] - a[1]) * a[0]:
+                points[sign].add(u)
+                split += [(sign, a, u), (sign, u, b)]
+        todo = split
+    lower, upper = ([(d, sign * u) for d, u in sorted(points[sign])] for sign in (1, -1))
+    return _Hull(lower, upper)
+
+
+def _masks(dp: DepthDP, base: int, span: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The offsets allowed in window ``base``: pairs by the pair rule, layers by bounds and pins."""
+    return _pairs(dp, base, span), _layers(dp, base, span)
+
+
+def _pairs_vary(dp: DepthDP) -> bool:
+    """Whether the pair masks depend on the base (ratio rules do; monotone rules do not)."""
+    return dp.rules.max_ratio is not None or dp.rules.ratio_range is not None
+
+
+def _pairs(dp: DepthDP, base: int, span: int) -> np.ndarray:
+    """``pairs[d, e]``: the pair rule allows width ``q*(base+d)`` followed by ``q*(base+e)``."""
+    r, q, s = dp.rules, dp.rules.multiple_of, span
+    widths = [q * (base + d) for d in range(s + 1)]
+    pairs = np.ones((s + 1, s + 1), dtype=bool)
+    d = np.arange(s + 1)
+    if r.monotone is Monotone.NON_INCREASING:
+        pairs &= d[None, :] <= d[:, None]
+    elif r.monotone is Monotone.NON_DECREASING:
+        pairs &= d[None, :] >= d[:, None]
+    ratios = [] if r.max_ratio is None else [(1 / r.max_ratio, r.max_ratio)]
+    if r.ratio_range is not None:
+        ratios.append(r.ratio_range)
+    for lo, hi in ratios:  # x / y within [lo, hi] for x -> y
+        if widths[-1] * max(lo.numerator, lo.denominator, hi.numerator, hi.denominator) < 2**62:
+            x = np.array(widths, dtype=np.int64)[:, None]
+            y = np.array(widths, dtype=np.int64)[None, :]
+        else:  # exact Python integers
+            x = np.array(widths, dtype=object)[:, None]
+            y = np.array(widths, dtype=object)[None, :]
+        pairs &= (x * lo.denominator >= lo.numerator * y) & (x * hi.denominator <= hi.numerator * y)
+    return pairs
+
+
+def _layers(dp: DepthDP, base: int, span: int) -> list[np.ndarray]:
+    """Per layer, the offsets whose width the bounds and pins allow."""
+    r, q = dp.rules, dp.rules.multiple_of
+    lo, hi = q * base, q * (base + span)  # the window's widths are the multiples of q in between
+    first = max(0, -(-(r.min_width - lo) // q))  # first offset at or above min_width
+    last = span if r.max_width is None else min(span, (r.max_width - lo) // q) if r.max_width >= lo else -1
+    ok = np.zeros(span + 1, dtype=bool)
+    if first <= last:
+        ok[first : last + 1] = True
+    pins = r.pin_map()
+    layers = []
+    for i in range(1, dp.depth + 1):
+        layer = ok
+        if i in pins:
+            layer = np.zeros(span + 1, dtype=bool)
+            pin = pins[i]
+            if lo <= pin <= hi and (pin - lo) % q == 0:
+                layer[(pin - lo) // q] = ok[(pin - lo) // q]
+        layers.append(layer)
+    return layers
+
+
