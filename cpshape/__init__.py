@@ -2,8 +2,8 @@
 
 Data flows one way, one module per step:
 config or CLI flags (``config``, ``cli``) -> problem spec (``spec``) -> CP-SAT model
-(``model``, served by the exact searches in ``bounded``, ``dp``, ``aggregate``, ``twolayer``,
-``ends``)
+(``model``, served by the exact searches in ``scan``, ``bounded``, ``tables``, ``dp``,
+``aggregate``, ``twolayer``, ``ends``)
 -> solve (``solver``, ``shared``) -> verified result (``result``) -> renderers (``render``).
 Counting (``counting``) is shared by all of them.
 

@@ -26,7 +26,7 @@ from enum import StrEnum
 from .counting import chain, count_params, uniform_count
 from .dp import BudgetExhausted, DepthDP, Reachable, WorkBudget, best_count, canonical_widths
 from .result import Status, VerificationError, check_shape
-from .solver import _depth_dp, _reach_upto, _span_limit
+from .scan import depth_dp, reach_upto, span_limit
 from .spec import Problem, SolverSettings
 from .twolayer import reach_pairs
 
@@ -115,7 +115,7 @@ def _pieces(
         )
     # Wide bands around the target: the window DPs list every count in one pass, where the
     # bounded search would answer one query per count it narrows down.
-    return _reach_upto(dp, span, low, high, budget, listing=True)
+    return reach_upto(dp, span, low, high, budget, listing=True)
 
 
 def _depth_frontier(problem: Problem, settings: SolverSettings, m: int) -> DepthFrontier:
@@ -123,7 +123,7 @@ def _depth_frontier(problem: Problem, settings: SolverSettings, m: int) -> Depth
     target, q = problem.params, problem.constraints.multiple_of
     band_low, band_high = problem.band()
     cap = 2 * band_high  # counts above this are never searched
-    dp, budget = _depth_dp(problem, m), WorkBudget(settings.dp_work)
+    dp, budget = depth_dp(problem, m), WorkBudget(settings.dp_work)
     points: list[FrontierPoint] = []
     best: int | None = None  # least |deviation| so far
     hint = max(1, _baseline_gap(problem, m))
@@ -134,7 +134,7 @@ def _depth_frontier(problem: Problem, settings: SolverSettings, m: int) -> Depth
 
     while True:
         reach_high = target + best if best is not None else cap
-        if span > _span_limit(problem, m, min(reach_high, cap)):
+        if span > span_limit(problem, m, min(reach_high, cap)):
             return done(Status.INFEASIBLE, Stop.SPANS)
         try:
             if best is not None:

@@ -20,16 +20,8 @@ from .bounded import NODE_COST, BoundedReach
 from .dp import BudgetExhausted, Reach, Reachable, WorkBudget
 from .model import build_model
 from .result import DepthResult, Status, verify
-from .solver import (
-    Progress,
-    _depth_dp,
-    _least_span,
-    _reach_upto,
-    _solve_depth,
-    _span_limit,
-    _Stages,
-    _Stopped,
-)
+from .scan import Stopped, depth_dp, least_span, reach_upto, span_limit
+from .solver import Progress, _solve_depth, _Stages
 from .spec import Prefer, Problem, SolverSettings
 from .twolayer import PairReach, reach_line
 
@@ -151,8 +143,8 @@ def _shared_count_exact(
     """
     low, high = band
     q, target = problem.constraints.multiple_of, problem.params
-    limits = {m: _span_limit(problem, m, high) for m in depths}
-    dps = {m: _depth_dp(problem, m) for m in depths}
+    limits = {m: span_limit(problem, m, high) for m in depths}
+    dps = {m: depth_dp(problem, m) for m in depths}
     # The target itself, if every depth hits it: the closest count there is, so only a
     # smaller largest spread can beat it, and the scan stops below that spread.
     at_target = _spreads_at(problem, settings, depths, target)
@@ -160,7 +152,7 @@ def _shared_count_exact(
     budget = settings.exact_budget(time.perf_counter())
 
     def probe(span: int) -> int | None:
-        pieces = [_reach_upto(dps[m], min(span, limits[m]), low, high, budget) for m in depths]
+        pieces = [reach_upto(dps[m], min(span, limits[m]), low, high, budget) for m in depths]
         sets = [_Counts(found, low, high) for found in pieces]
         up = _common(sets, target, high, budget, upwards=True)
         reach = low if up is None else target - (up - target)  # below must be at least as close
@@ -169,8 +161,8 @@ def _shared_count_exact(
 
     fallback = None if at_target is None else (target, False)
     try:
-        found = _least_span(max(floors.values()) // q, top, probe, budget)
-    except _Stopped as stop:  # a common count found before the budget ran out is still valid
+        found = least_span(max(floors.values()) // q, top, probe, budget)
+    except Stopped as stop:  # a common count found before the budget ran out is still valid
         return fallback if stop.best is None else (stop.best[1], False)
     if found is None:  # no smaller largest spread: the target is optimal (or nothing is common)
         return None if at_target is None else (target, True)

@@ -15,38 +15,34 @@ depth, widths fixed: the model of record has to accept it.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any
 
 from ortools.sat.python import cp_model
 
 from . import __version__
-from .aggregate import aggregate_applies, reach_aggregate
-from .bounded import BoundedReach, bounded_applies, reach_bounded, relaxed_floor
-from .dp import (
-    BudgetExhausted,
-    DepthDP,
-    Reachable,
-    WorkBudget,
-    best_count,
-    canonical_widths,
-    reach_windows,
-    sound_bounds,
-)
+from .dp import BudgetExhausted
 from .ends import MAX_DEPTH as ENDS_MAX_DEPTH
 from .ends import solve_by_ends
 from .model import ShapeModel, build_model
 from .result import DepthResult, Report, Status, VerificationError, verify
+from .scan import (
+    Stopped,
+    by_spans,
+    depth_dp,
+    nearest_exact,
+    residue_possible,
+    salvage,
+    span_limit,
+)
 from .spec import Prefer, Problem, SolverSettings
-from .twolayer import WORK_PER_SPREAD, reach_line, reach_pairs, shapes_with_count
+from .twolayer import shapes_with_count
 
 __all__ = ["solve"]
 
 Progress = Callable[[DepthResult], None]
-_T = TypeVar("_T")
 #: Depth 2 enumerates every shape by factorisation when the band holds at most this many counts
 #: (spread first), or scans outwards from the target through at most this many (deviation first).
 DIVISOR_BAND = 1024
@@ -88,113 +84,6 @@ def _ortools_version() -> str:
 
 
 # ----------------------------------------------------------------------- per depth
-def _span_limit(problem: Problem, m: int, high: int) -> int:
-    """Largest spread (in multiples of q) any valid shape of depth ``m`` can have."""
-    if m == 1:
-        return 0
-    q, bounds = problem.constraints.multiple_of, sound_bounds(problem, m, high)
-    limit = (max(hi for _, hi in bounds) - min(lo for lo, _ in bounds)) // q
-    if problem.constraints.max_spread is not None:
-        limit = min(limit, problem.constraints.max_spread // q)
-    return max(limit, 0)
-
-
-def _depth_dp(problem: Problem, m: int) -> DepthDP:
-    return DepthDP(problem.input_size, problem.output_size, m, problem.bias, problem.constraints)
-
-
-def _reach(
-    dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget, listing: bool = False
-) -> list[Reachable]:
-    """Shapes reaching the band at this span: the exact depth-2 search, the bounded search,
-    or (when the caller needs every count listed, or the tables would be too large) the
-    window DPs.
-
-    Depth 2 returns spread exactly ``q*span``; the others return every spread up to it.
-    """
-    if dp.depth == 1:
-        return list(reach_line(dp.input_size, dp.output_size, dp.bias, dp.rules, low, high))
-    if dp.depth == 2:
-        return list(reach_pairs(dp.input_size, dp.output_size, dp.bias, dp.rules, span, low, high, budget))
-    bases = list(dp.bases(span, low, high))
-    found: list[Reachable] = []
-    if not listing and bounded_applies(dp, span):
-        by_search, bases = reach_bounded(dp, span, bases, low, high, budget)
-        found.extend(by_search)
-    fast = [w for w in bases if aggregate_applies(dp, w, span)]
-    found.extend(reach_aggregate(dp, span, fast, low, high, budget))
-    rest = [w for w in bases if w not in set(fast)]
-    return found + list(reach_windows(dp, span, low, high, budget, rest))
-
-
-def _reach_upto(
-    dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget, listing: bool = False
-) -> list[Reachable]:
-    """Every shape with spread at most ``q*span`` that reaches the band."""
-    if dp.depth != 2:
-        return _reach(dp, span, low, high, budget, listing)
-    return [piece for t in range(span + 1) for piece in _reach(dp, t, low, high, budget)]
-
-
-def _scan(
-    dp: DepthDP, low: int, high: int, first: int, last: int, budget: WorkBudget, listing: bool = False
-) -> tuple[int, list[Reachable] | None]:
-    """The least span in ``first..last`` that reaches the band: ``(span, reaches)``, or
-    ``(last + 1, None)`` when none does. On budget exhaustion raises ``_Stopped(span)``.
-
-    Above depth 2 a window of span ``s`` lies inside one of span ``s + 1``, so reaching the
-    band is monotone in the span and :func:`_least_span` gallops and bisects. Depth 2 looks
-    at spreads of exactly ``q*span`` and is scanned one span at a time.
-    """
-    if dp.depth > 2 and not listing and bounded_applies(dp, first):
-        # The bounded search's hulls rule out spans without tables: start where they cannot.
-        first = relaxed_floor(dp, first, last, low, high, budget)
-    found = _least_span(
-        first, last, lambda span: _reach(dp, span, low, high, budget, listing) or None, budget, dp.depth == 2
-    )
-    return (last + 1, None) if found is None else found
-
-
-def _least_span(
-    first: int, last: int, probe: Callable[[int], _T | None], budget: WorkBudget, one_by_one: bool = False
-) -> tuple[int, _T] | None:
-    """The least span in ``first..last`` whose ``probe`` finds something, with what it found
-    (``None`` if no span does), for a probe that is monotone: once a span finds, every larger
-    one does. The scan gallops upwards (steps of a quarter of the distance covered) and then
-    bisects between the last span that missed and the first that found; ``one_by_one`` scans
-    one span at a time and stops at the first find. On budget exhaustion raises
-    ``_Stopped(span, best)``: every span below ``span`` is proven to find nothing.
-    """
-    missed = first - 1  # every span up to this one is proven to find nothing
-    best: tuple[int, _T] | None = None
-    span = first
-    while span <= last and (best is None or span < best[0]):
-        try:
-            found = probe(span)
-        except BudgetExhausted:
-            raise _Stopped(missed + 1, best) from None
-        if found is not None:
-            best = (span, found)
-        else:
-            missed = span
-        if budget.exhausted:
-            raise _Stopped(missed + 1, best)
-        if best is not None:  # bisect (missed, best); scanning one by one, the first find is the answer
-            span = best[0] if one_by_one else max((missed + best[0]) // 2, missed + 1)
-        else:
-            step = 1 if one_by_one else max(1, (span - first) // 4)
-            span = min(last, span + step) if span < last else last + 1
-    return best
-
-
-class _Stopped(Exception):
-    """The budget ran out during a span scan: spans below ``span`` are proven to find nothing;
-    ``best`` is the least span that found something so far, with what it found (or ``None``)."""
-
-    def __init__(self, span: int, best: tuple[int, Any] | None = None) -> None:
-        self.span, self.best = span, best
-
-
 def _solve_depth(
     problem: Problem, settings: SolverSettings, m: int, band: tuple[int, int], nearest: bool = True
 ) -> DepthResult:
@@ -203,7 +92,7 @@ def _solve_depth(
     high = band[1]
     if settings.dp_work == 0:  # CP-SAT alone, no exact method in front of it
         return _cp_depth(problem, settings, m, band, start, 0)
-    if not _residue_possible(problem, band):
+    if not residue_possible(problem, band):
         return _infeasible(problem, settings, m, band, start, "residues", nearest)
     if m == 2:
         found = _depth2_by_divisors(problem, band)
@@ -211,8 +100,8 @@ def _solve_depth(
             if not found:
                 return _infeasible(problem, settings, m, band, start, "divisors", nearest)
             return _proven(problem, m, found, band, start, "divisors")
-    dp, budget = _depth_dp(problem, m), settings.exact_budget(start)
-    limit = _span_limit(problem, m, high)
+    dp, budget = depth_dp(problem, m), settings.exact_budget(start)
+    limit = span_limit(problem, m, high)
     spread_floor = 0  # spreads (in multiples of q) below this are proven not to reach the band
     partial: list[tuple[int, Any]] = []  # shapes a stopped span scan had found, for CP-SAT's hint
     ends = 3 <= m <= ENDS_MAX_DEPTH and problem.prefer is Prefer.SPREAD
@@ -224,10 +113,10 @@ def _solve_depth(
         trial = budget.part(share)
         try:
             if not share:
-                raise _Stopped(0)
-            found, proof = _by_spans(problem, dp, band, limit, trial)
-        except (_Stopped, BudgetExhausted) as stop:
-            if isinstance(stop, _Stopped):
+                raise Stopped(0)
+            found, proof = by_spans(problem, dp, band, limit, trial)
+        except (Stopped, BudgetExhausted) as stop:
+            if isinstance(stop, Stopped):
                 spread_floor = stop.span if problem.prefer is Prefer.SPREAD else 0
                 partial += [stop.best] if stop.best else []
             budget.charge(trial)
@@ -236,64 +125,16 @@ def _solve_depth(
                 found = solve_by_ends(a, c, m, bias, rules, band, problem.params, limit, budget)
                 proof = "interior search"
             else:
-                found, proof = _by_spans(problem, dp, band, limit, budget, spread_floor, listing=True)
-    except (_Stopped, BudgetExhausted) as stop:
-        if isinstance(stop, _Stopped):
+                found, proof = by_spans(problem, dp, band, limit, budget, spread_floor, listing=True)
+    except (Stopped, BudgetExhausted) as stop:
+        if isinstance(stop, Stopped):
             spread_floor = max(spread_floor, stop.span) if problem.prefer is Prefer.SPREAD else 0
             partial += [stop.best] if stop.best else []
-        hint = _salvage(problem, partial, settings.exact_budget(time.perf_counter()).part(0.125))
+        hint = salvage(problem, partial, settings.exact_budget(time.perf_counter()).part(0.125))
         return _cp_depth(problem, settings, m, band, start, spread_floor, hint, nearest)
     if found is None:
         return _infeasible(problem, settings, m, band, start, proof, nearest)
     return _proven(problem, m, found, band, start, proof)
-
-
-def _by_spans(
-    problem: Problem,
-    dp: DepthDP,
-    band: tuple[int, int],
-    limit: int,
-    budget: WorkBudget,
-    floor: int = 0,
-    listing: bool = False,
-) -> tuple[tuple[tuple[int, ...], int] | None, str]:
-    """The optimum by scanning spans up to ``limit`` (``None`` if no shape) and the method's
-    name. ``floor``: spans below it are known to miss the band (used when spread comes first).
-    ``listing``: use only the window DPs. Raises ``_Stopped`` or ``BudgetExhausted`` when the
-    budget runs out first.
-    """
-    low, high = band
-    target = problem.params
-    searched = dp.depth > 2 and not listing and bounded_applies(dp, limit)
-    proof = "closed form" if dp.depth == 1 else "bounded search" if searched else "dp"
-    if problem.prefer is Prefer.SPREAD:
-        span, reaches = _scan(dp, low, high, floor, limit, budget, listing)
-        if reaches is None:
-            return None, proof
-        try:
-            count = best_count(reaches, target)
-            widths = canonical_widths(reaches, count, budget)
-        except BudgetExhausted:  # the least spread is known, its best count not yet
-            raise _Stopped(span, (span, reaches)) from None
-    else:
-        span, reaches = _scan(dp, target, target, 0, limit, budget, listing)
-        count = target
-        if reaches is None:
-            # No exact count at any spread: every shape lies in the widest window.
-            everything = _reach_upto(dp, limit, low, high, budget, listing)
-            if not everything:
-                return None, proof
-            closest = abs(best_count(everything, target) - target)
-            tied = []  # counts at the least |deviation|: least spread first, then below
-            for option in sorted({target - closest, target + closest}):
-                span, hit = _scan(dp, option, option, 0, limit, budget, listing)
-                if hit is not None:
-                    tied.append((span, option, hit))
-            _, count, reaches = min(tied, key=lambda t: (t[0], t[1]))
-        widths = canonical_widths(reaches, count, budget)
-    if dp.depth > 1:
-        proof = "bounded search" if any(isinstance(r, BoundedReach) for r in reaches) else "dp"
-    return (widths, count), proof
 
 
 def _proven(
@@ -311,24 +152,6 @@ def _proven(
         m, Status.OPTIMAL, widths, count, seconds=seconds, proof=proof, target=problem.params
     )
     return verify(problem, result, band)
-
-
-def _residue_class(problem: Problem) -> tuple[int, int]:
-    """``(g, r)``: with every width a multiple of q, every count is ``r`` modulo ``g``
-    (``g = q*gcd(a, c, q)``, ``r = 0`` without biases; ``g = q``, ``r = c mod q`` with them)."""
-    q = problem.constraints.multiple_of
-    if problem.bias:
-        return q, problem.output_size % q
-    return q * math.gcd(problem.input_size, problem.output_size, q), 0
-
-
-def _residue_possible(problem: Problem, band: tuple[int, int]) -> bool:
-    """Cheap certificate (:func:`_residue_class`): no count of the residue class in the band
-    means no shape at all, whatever the depth.
-    """
-    g, residue = _residue_class(problem)
-    low, high = band
-    return low + (residue - low) % g <= high
 
 
 def _depth2_by_divisors(
@@ -452,32 +275,6 @@ class _Stages:
         return self.values[self.shape.depths[m].count.index]
 
 
-def _salvage(
-    problem: Problem, partial: list[tuple[int, Any]], budget: WorkBudget
-) -> tuple[tuple[int, ...], int] | None:
-    """A valid shape, ``(widths, count)``, from what a stopped span scan found: in the least
-    span found, some shape in the band (not the best count: that is what ran out of budget).
-    ``None`` if nothing was found or the fresh ``budget`` does not suffice.
-    """
-    if not partial:
-        return None
-    _, reaches = min(partial, key=lambda found: found[0])
-    q = problem.constraints.multiple_of
-    try:
-        for piece in reaches:
-            if isinstance(piece, BoundedReach):
-                piece.search.budget = budget  # its own budget ran out
-                offsets = piece.first_shape()
-                if offsets is not None:
-                    widths = tuple(q * (piece.w + d) for d in offsets)
-                    return widths, piece.dp.count(widths)
-            elif (count := piece.ceil(0)) is not None and (widths := piece.widths(count, budget)):
-                return widths, count
-    except BudgetExhausted:
-        pass
-    return None
-
-
 def _cp_depth(
     problem: Problem,
     settings: SolverSettings,
@@ -544,7 +341,7 @@ def _nearest(
     """Achievable counts just below and just above the band (``None`` where none is proven).
 
     The search above stops at twice the band's upper end. Each side is first decided exactly
-    (:func:`_nearest_exact`) within a quarter of the work budget, else by CP-SAT within half
+    (:func:`nearest_exact`) within a quarter of the work budget, else by CP-SAT within half
     of what is left of the time limit.
     """
     low, high = band
@@ -556,44 +353,15 @@ def _nearest(
         if settings.dp_work:
             budget = settings.exact_budget(time.perf_counter()).part(0.25)
             try:
-                found.append(_nearest_exact(problem, m, side_band, sign, budget))
+                found.append(nearest_exact(problem, m, side_band, sign, budget))
                 continue
-            except (_Stopped, BudgetExhausted):
+            except (Stopped, BudgetExhausted):
                 pass
         shape = build_model(problem, [m], side_band)
         stages = _Stages(shape, _time_left(settings, time.perf_counter(), share=0.5))
         value = stages.minimize(sign * shape.depths[m].count)
         found.append(sign * value if value is not None and stages.proven else None)
     return found[0], found[1]
-
-
-def _nearest_exact(
-    problem: Problem, m: int, band: tuple[int, int], sign: int, budget: WorkBudget
-) -> int | None:
-    """The greatest (``sign = -1``) or least (``sign = 1``) achievable count in ``band``, by
-    deciding counts one at a time from the end nearest the target, skipping those the residue
-    certificate rules out: closed form at depth 1, divisors at depth 2, the least-span scan
-    above. Raises ``BudgetExhausted`` or ``_Stopped`` when the budget ends first.
-    """
-    low, high = band
-    dp = _depth_dp(problem, m)
-    if m == 1:
-        pieces = reach_line(dp.input_size, dp.output_size, dp.bias, dp.rules, low, high)
-        return None if not pieces else (pieces[0].floor(high) if sign < 0 else pieces[0].ceil(low))
-    g, residue = _residue_class(problem)
-    n = high - (high - residue) % g if sign < 0 else low + (residue - low) % g
-    while low <= n <= high:
-        if m == 2:
-            budget.spend(64 * WORK_PER_SPREAD)
-            hit = bool(shapes_with_count(dp.input_size, dp.output_size, dp.bias, dp.rules, n))
-        else:
-            hit = _scan(dp, n, n, 0, _span_limit(problem, m, n), budget)[1] is not None
-        if hit:
-            return n
-        if budget.exhausted:
-            raise BudgetExhausted
-        n += sign * g
-    return None
 
 
 def _certify(

@@ -8,6 +8,7 @@ import random
 import pytest
 from reference import best, obeys
 
+import cpshape.scan as scan_module
 import cpshape.solver as solver_module
 from cpshape import Constraints, Problem, SolverSettings, solve
 from cpshape.counting import chain, count_params
@@ -51,7 +52,7 @@ def _force(method: str, monkeypatch: pytest.MonkeyPatch) -> None:
     if method == "ends":
         monkeypatch.setattr(solver_module, "ENDS_TRIAL_SHARE", 0.0)
     if method in ("ends", "dp"):
-        monkeypatch.setattr(solver_module, "bounded_applies", lambda *args: False)
+        monkeypatch.setattr(scan_module, "bounded_applies", lambda *args: False)
 
 
 @pytest.mark.parametrize("method", ["bounded", "ends", "dp"])
@@ -97,7 +98,7 @@ def test_aggregate_dp_equals_window_dp(seed: int, monkeypatch: pytest.MonkeyPatc
             constraints=Constraints(**rules),  # type: ignore[arg-type]
         )
         with_aggregate = solve(p, settings).results[0]
-        monkeypatch.setattr(solver_module, "aggregate_applies", lambda *args: False)
+        monkeypatch.setattr(scan_module, "aggregate_applies", lambda *args: False)
         plain = solve(p, settings).results[0]
         monkeypatch.undo()
         assert (with_aggregate.widths, with_aggregate.status) == (plain.widths, plain.status), p

@@ -9,12 +9,13 @@ import random
 import pytest
 from reference import nearest, plain_count, reachable_bits
 
+import cpshape.scan as scan_module
 import cpshape.solver as solver_module
 from cpshape import Constraints, Problem, SolverSettings, solve
 from cpshape.aggregate import aggregate_applies, reach_aggregate
 from cpshape.bounded import reach_bounded
 from cpshape.dp import BudgetExhausted, DepthDP, WorkBudget, reach_windows
-from cpshape.solver import _depth_dp, _reach_upto
+from cpshape.scan import depth_dp, reach_upto
 from cpshape.twolayer import reach_line, reach_pairs
 
 
@@ -79,12 +80,12 @@ def test_piece_queries_with_rules_match_hits(seed: int) -> None:
     depth = rng.randint(1, 5)
     bias = rng.random() < 0.5
     p = Problem(rng.randint(1, 6), rng.randint(1, 4), 50, (depth,), bias=bias, constraints=rules)
-    dp = _depth_dp(p, depth)
+    dp = depth_dp(p, depth)
     low = dp.uniform(2)
     high = low + rng.randint(5, 80)
     budget = WorkBudget(10**9)
     span = 0 if depth == 1 else rng.randint(1, 3)
-    listed = _reach_upto(dp, span, low, high, budget, listing=True)
+    listed = reach_upto(dp, span, low, high, budget, listing=True)
     bits = 0
     for piece in listed:
         bits |= piece.band_bits(low, budget)
@@ -96,7 +97,7 @@ def test_piece_queries_with_rules_match_hits(seed: int) -> None:
     elif depth == 2:
         searched = [x for t in range(span + 1) for x in reach_pairs(*_sizes(p), rules, t, low, high, budget)]
     else:
-        searched = _reach_upto(dp, span, low, high, budget)
+        searched = reach_upto(dp, span, low, high, budget)
     _check_queries(searched, expected, low, high)
 
 
@@ -202,7 +203,7 @@ def test_stopped_search_still_returns_its_shape(monkeypatch: pytest.MonkeyPatch)
     def out_of_budget(*args: object) -> None:
         raise BudgetExhausted
 
-    monkeypatch.setattr(solver_module, "canonical_widths", out_of_budget)
+    monkeypatch.setattr(scan_module, "canonical_widths", out_of_budget)
     (r,) = solve(p, SolverSettings(deterministic_limit=0.01)).results
     assert r.status == "feasible" and r.proof == "dp+cp-sat" and r.widths is not None
     assert plain_count(784, r.widths, 10, True) == r.params == 10**9

@@ -11,6 +11,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from reference import best, nearest, obeys, plain_count
 
+import cpshape.scan as scan_module
 import cpshape.solver as solver_module
 from cpshape.result import DepthResult, Status, VerificationError, verify
 from cpshape.solver import solve
@@ -235,7 +236,7 @@ def test_proof_labels_and_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     assert {r.proof for r in by_cp.results} == {"cp-sat"}
     assert mixed.by_depth(7).proof == "dp+cp-sat"  # small spreads ruled out, CP-SAT finishes
     monkeypatch.setattr(solver_module, "ENDS_TRIAL_SHARE", 0.0)  # depths 3-6: ends at once
-    monkeypatch.setattr(solver_module, "bounded_applies", lambda *args: False)  # else: window DP
+    monkeypatch.setattr(scan_module, "bounded_applies", lambda *args: False)  # else: window DP
     classic = solve(p)
     assert classic.by_depth(4).proof == "interior search"
     assert classic.by_depth(7).proof == "dp"

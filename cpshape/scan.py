@@ -1,0 +1,275 @@
+"""Exact span scans (pure Python, no solver imports): the pieces each exact method returns
+for one span, the gallop and bisection over spans that proves the least one, the optimum of
+one depth from them, and the nearest counts beside an empty band.
+
+Every width of a window is ``q*(w + d_i)`` with ``0 <= d_i <= span``; a window of span ``s``
+lies inside one of span ``s + 1``, so reaching the band is monotone in the span. Depth 1 is
+closed form, depth 2 goes by divisors and spreads (:mod:`cpshape.twolayer`), deeper ones by
+the bounded search (:mod:`cpshape.bounded`), the aggregate DP or the window DP.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from .aggregate import aggregate_applies, reach_aggregate
+from .bounded import BoundedReach, bounded_applies, reach_bounded, relaxed_floor
+from .dp import (
+    BudgetExhausted,
+    DepthDP,
+    Reachable,
+    WorkBudget,
+    best_count,
+    canonical_widths,
+    reach_windows,
+    sound_bounds,
+)
+from .spec import Prefer, Problem
+from .twolayer import WORK_PER_SPREAD, reach_line, reach_pairs, shapes_with_count
+
+__all__ = [
+    "Stopped",
+    "by_spans",
+    "depth_dp",
+    "least_span",
+    "nearest_exact",
+    "reach",
+    "reach_upto",
+    "residue_class",
+    "residue_possible",
+    "salvage",
+    "scan",
+    "span_limit",
+]
+
+_T = TypeVar("_T")
+
+
+def span_limit(problem: Problem, m: int, high: int) -> int:
+    """Largest spread (in multiples of q) any valid shape of depth ``m`` can have."""
+    if m == 1:
+        return 0
+    q, bounds = problem.constraints.multiple_of, sound_bounds(problem, m, high)
+    limit = (max(hi for _, hi in bounds) - min(lo for lo, _ in bounds)) // q
+    if problem.constraints.max_spread is not None:
+        limit = min(limit, problem.constraints.max_spread // q)
+    return max(limit, 0)
+
+
+def depth_dp(problem: Problem, m: int) -> DepthDP:
+    return DepthDP(problem.input_size, problem.output_size, m, problem.bias, problem.constraints)
+
+
+def reach(
+    dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget, listing: bool = False
+) -> list[Reachable]:
+    """Shapes reaching the band at this span: the exact depth-2 search, the bounded search,
+    or (when the caller needs every count listed, or the tables would be too large) the
+    window DPs.
+
+    Depth 2 returns spread exactly ``q*span``; the others return every spread up to it.
+    """
+    if dp.depth == 1:
+        return list(reach_line(dp.input_size, dp.output_size, dp.bias, dp.rules, low, high))
+    if dp.depth == 2:
+        return list(reach_pairs(dp.input_size, dp.output_size, dp.bias, dp.rules, span, low, high, budget))
+    bases = list(dp.bases(span, low, high))
+    found: list[Reachable] = []
+    if not listing and bounded_applies(dp, span):
+        by_search, bases = reach_bounded(dp, span, bases, low, high, budget)
+        found.extend(by_search)
+    fast = [w for w in bases if aggregate_applies(dp, w, span)]
+    found.extend(reach_aggregate(dp, span, fast, low, high, budget))
+    rest = [w for w in bases if w not in set(fast)]
+    return found + list(reach_windows(dp, span, low, high, budget, rest))
+
+
+def reach_upto(
+    dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget, listing: bool = False
+) -> list[Reachable]:
+    """Every shape with spread at most ``q*span`` that reaches the band."""
+    if dp.depth != 2:
+        return reach(dp, span, low, high, budget, listing)
+    return [piece for t in range(span + 1) for piece in reach(dp, t, low, high, budget)]
+
+
+def scan(
+    dp: DepthDP, low: int, high: int, first: int, last: int, budget: WorkBudget, listing: bool = False
+) -> tuple[int, list[Reachable] | None]:
+    """The least span in ``first..last`` that reaches the band: ``(span, reaches)``, or
+    ``(last + 1, None)`` when none does. On budget exhaustion raises ``Stopped(span)``.
+
+    Above depth 2 a window of span ``s`` lies inside one of span ``s + 1``, so reaching the
+    band is monotone in the span and :func:`least_span` gallops and bisects. Depth 2 looks
+    at spreads of exactly ``q*span`` and is scanned one span at a time.
+    """
+    if dp.depth > 2 and not listing and bounded_applies(dp, first):
+        # The bounded search's hulls rule out spans without tables: start where they cannot.
+        first = relaxed_floor(dp, first, last, low, high, budget)
+    found = least_span(
+        first, last, lambda span: reach(dp, span, low, high, budget, listing) or None, budget, dp.depth == 2
+    )
+    return (last + 1, None) if found is None else found
+
+
+def least_span(
+    first: int, last: int, probe: Callable[[int], _T | None], budget: WorkBudget, one_by_one: bool = False
+) -> tuple[int, _T] | None:
+    """The least span in ``first..last`` whose ``probe`` finds something, with what it found
+    (``None`` if no span does), for a probe that is monotone: once a span finds, every larger
+    one does. The scan gallops upwards (steps of a quarter of the distance covered) and then
+    bisects between the last span that missed and the first that found; ``one_by_one`` scans
+    one span at a time and stops at the first find. On budget exhaustion raises
+    ``Stopped(span, best)``: every span below ``span`` is proven to find nothing.
+    """
+    missed = first - 1  # every span up to this one is proven to find nothing
+    best: tuple[int, _T] | None = None
+    span = first
+    while span <= last and (best is None or span < best[0]):
+        try:
+            found = probe(span)
+        except BudgetExhausted:
+            raise Stopped(missed + 1, best) from None
+        if found is not None:
+            best = (span, found)
+        else:
+            missed = span
+        if budget.exhausted:
+            raise Stopped(missed + 1, best)
+        if best is not None:  # bisect (missed, best); scanning one by one, the first find is the answer
+            span = best[0] if one_by_one else max((missed + best[0]) // 2, missed + 1)
+        else:
+            step = 1 if one_by_one else max(1, (span - first) // 4)
+            span = min(last, span + step) if span < last else last + 1
+    return best
+
+
+class Stopped(Exception):
+    """The budget ran out during a span scan: spans below ``span`` are proven to find nothing;
+    ``best`` is the least span that found something so far, with what it found (or ``None``)."""
+
+    def __init__(self, span: int, best: tuple[int, Any] | None = None) -> None:
+        self.span, self.best = span, best
+
+
+def by_spans(
+    problem: Problem,
+    dp: DepthDP,
+    band: tuple[int, int],
+    limit: int,
+    budget: WorkBudget,
+    floor: int = 0,
+    listing: bool = False,
+) -> tuple[tuple[tuple[int, ...], int] | None, str]:
+    """The optimum by scanning spans up to ``limit`` (``None`` if no shape) and the method's
+    name. ``floor``: spans below it are known to miss the band (used when spread comes first).
+    ``listing``: use only the window DPs. Raises ``Stopped`` or ``BudgetExhausted`` when the
+    budget runs out first.
+    """
+    low, high = band
+    target = problem.params
+    searched = dp.depth > 2 and not listing and bounded_applies(dp, limit)
+    proof = "closed form" if dp.depth == 1 else "bounded search" if searched else "dp"
+    if problem.prefer is Prefer.SPREAD:
+        span, reaches = scan(dp, low, high, floor, limit, budget, listing)
+        if reaches is None:
+            return None, proof
+        try:
+            count = best_count(reaches, target)
+            widths = canonical_widths(reaches, count, budget)
+        except BudgetExhausted:  # the least spread is known, its best count not yet
+            raise Stopped(span, (span, reaches)) from None
+    else:
+        span, reaches = scan(dp, target, target, 0, limit, budget, listing)
+        count = target
+        if reaches is None:
+            # No exact count at any spread: every shape lies in the widest window.
+            everything = reach_upto(dp, limit, low, high, budget, listing)
+            if not everything:
+                return None, proof
+            closest = abs(best_count(everything, target) - target)
+            tied = []  # counts at the least |deviation|: least spread first, then below
+            for option in sorted({target - closest, target + closest}):
+                span, hit = scan(dp, option, option, 0, limit, budget, listing)
+                if hit is not None:
+                    tied.append((span, option, hit))
+            _, count, reaches = min(tied, key=lambda t: (t[0], t[1]))
+        widths = canonical_widths(reaches, count, budget)
+    if dp.depth > 1:
+        proof = "bounded search" if any(isinstance(r, BoundedReach) for r in reaches) else "dp"
+    return (widths, count), proof
+
+
+def residue_class(problem: Problem) -> tuple[int, int]:
+    """``(g, r)``: with every width a multiple of q, every count is ``r`` modulo ``g``
+    (``g = q*gcd(a, c, q)``, ``r = 0`` without biases; ``g = q``, ``r = c mod q`` with them)."""
+    q = problem.constraints.multiple_of
+    if problem.bias:
+        return q, problem.output_size % q
+    return q * math.gcd(problem.input_size, problem.output_size, q), 0
+
+
+def residue_possible(problem: Problem, band: tuple[int, int]) -> bool:
+    """Cheap certificate (:func:`residue_class`): no count of the residue class in the band
+    means no shape at all, whatever the depth.
+    """
+    g, residue = residue_class(problem)
+    low, high = band
+    return low + (residue - low) % g <= high
+
+
+def salvage(
+    problem: Problem, partial: list[tuple[int, Any]], budget: WorkBudget
+) -> tuple[tuple[int, ...], int] | None:
+    """A valid shape, ``(widths, count)``, from what a stopped span scan found: in the least
+    span found, some shape in the band (not the best count: that is what ran out of budget).
+    ``None`` if nothing was found or the fresh ``budget`` does not suffice.
+    """
+    if not partial:
+        return None
+    _, reaches = min(partial, key=lambda found: found[0])
+    q = problem.constraints.multiple_of
+    try:
+        for piece in reaches:
+            if isinstance(piece, BoundedReach):
+                piece.search.budget = budget  # its own budget ran out
+                offsets = piece.first_shape()
+                if offsets is not None:
+                    widths = tuple(q * (piece.w + d) for d in offsets)
+                    return widths, piece.dp.count(widths)
+            elif (count := piece.ceil(0)) is not None and (widths := piece.widths(count, budget)):
+                return widths, count
+    except BudgetExhausted:
+        pass
+    return None
+
+
+def nearest_exact(
+    problem: Problem, m: int, band: tuple[int, int], sign: int, budget: WorkBudget
+) -> int | None:
+    """The greatest (``sign = -1``) or least (``sign = 1``) achievable count in ``band``, by
+    deciding counts one at a time from the end nearest the target, skipping those the residue
+    certificate rules out: closed form at depth 1, divisors at depth 2, the least-span scan
+    above. Raises ``BudgetExhausted`` or ``Stopped`` when the budget ends first.
+    """
+    low, high = band
+    dp = depth_dp(problem, m)
+    if m == 1:
+        pieces = reach_line(dp.input_size, dp.output_size, dp.bias, dp.rules, low, high)
+        return None if not pieces else (pieces[0].floor(high) if sign < 0 else pieces[0].ceil(low))
+    g, residue = residue_class(problem)
+    n = high - (high - residue) % g if sign < 0 else low + (residue - low) % g
+    while low <= n <= high:
+        if m == 2:
+            budget.spend(64 * WORK_PER_SPREAD)
+            hit = bool(shapes_with_count(dp.input_size, dp.output_size, dp.bias, dp.rules, n))
+        else:
+            hit = scan(dp, n, n, 0, span_limit(problem, m, n), budget)[1] is not None
+        if hit:
+            return n
+        if budget.exhausted:
+            raise BudgetExhausted
+        n += sign * g
+    return None
