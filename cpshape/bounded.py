@@ -47,7 +47,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .dp import BudgetExhausted, DepthDP, WorkBudget
+from .dp import BudgetExhausted, DepthDP, Stopped, WorkBudget, least_span
 from .tables import (
     _CLAMP,
     NODE_COST,
@@ -377,7 +377,8 @@ def reach_bounded(
 def relaxed_floor(dp: DepthDP, first: int, last: int, low: int, high: int, budget: WorkBudget) -> int:
     """A span in ``first..last + 1`` below which no window reaches the band, proven by the
     hulls alone (no tables): the least span the hulls cannot rule out, found by galloping
-    and bisection over the spans. Each rejected span is a proof on its own (reaching the band
+    and bisection over the spans (:func:`~cpshape.dp.least_span`). Each rejected span is a
+    proof on its own (reaching the band
     is monotone in the span), so where the budget runs out the spans proven so far stand.
     """
 
@@ -392,19 +393,8 @@ def relaxed_floor(dp: DepthDP, first: int, last: int, low: int, high: int, budge
                 return True
         return False
 
-    missed, hit, span = first - 1, None, first
     try:
-        while span <= last and (hit is None or span < hit):
-            if open_(span):
-                hit = span
-            else:
-                missed = span
-            if hit is not None:  # bisect (missed, hit)
-                span = max((missed + hit) // 2, missed + 1)
-            elif span < last:  # gallop: the distance from first doubles
-                span = min(last, span + max(1, span - first + 1))
-            else:
-                break
-    except BudgetExhausted:
-        pass
-    return missed + 1
+        found = least_span(first, last, lambda span: True if open_(span) else None, budget, double=True)
+    except Stopped as stop:  # the spans proven so far stand
+        return stop.span
+    return last + 1 if found is None else found[0]

@@ -24,7 +24,7 @@ import itertools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from .counting import edge_count, uniform_count
 from .spec import Constraints, Monotone, Problem
@@ -34,11 +34,13 @@ __all__ = [
     "DepthDP",
     "Reach",
     "Reachable",
+    "Stopped",
     "Window",
     "WorkBudget",
     "band_bits",
     "best_count",
     "canonical_widths",
+    "least_span",
     "nearest_bits",
     "pair_rule",
     "reach_windows",
@@ -46,6 +48,7 @@ __all__ = [
 ]
 
 PairRule = Callable[[int, int], bool]
+_T = TypeVar("_T")
 
 
 def pair_rule(rules: Constraints) -> PairRule | None:
@@ -100,6 +103,55 @@ class BudgetExhausted(Exception):
     """The DP ran out of its work budget before deciding."""
 
 
+def least_span(
+    first: int,
+    last: int,
+    probe: Callable[[int], _T | None],
+    budget: WorkBudget,
+    one_by_one: bool = False,
+    double: bool = False,
+) -> tuple[int, _T] | None:
+    """The least span in ``first..last`` whose ``probe`` finds something, with what it found
+    (``None`` if no span does), for a probe that is monotone: once a span finds, every larger
+    one does. The scan gallops upwards (steps of a quarter of the distance covered, at least
+    1/32 of the span; with ``double``, the distance doubles) and then bisects between the last
+    span that missed and the first that found; ``one_by_one`` scans one span at a time and
+    stops at the first find. On budget exhaustion raises
+    ``Stopped(span, best)``: every span below ``span`` is proven to find nothing.
+    """
+    missed = first - 1  # every span up to this one is proven to find nothing
+    best: tuple[int, _T] | None = None
+    span = first
+    while span <= last and (best is None or span < best[0]):
+        try:
+            found = probe(span)
+        except BudgetExhausted:
+            raise Stopped(missed + 1, best) from None
+        if found is not None:
+            best = (span, found)
+        else:
+            missed = span
+        if budget.exhausted:
+            raise Stopped(missed + 1, best)
+        if best is not None:  # bisect (missed, best); scanning one by one, the first find is the answer
+            span = best[0] if one_by_one else max((missed + best[0]) // 2, missed + 1)
+        else:
+            if one_by_one:
+                step = 1
+            else:  # cheap probes double the distance covered
+                step = span - first + 1 if double else max(1, (span - first) // 4, span // 32)
+            span = min(last, span + step) if span < last else last + 1
+    return best
+
+
+class Stopped(Exception):
+    """The budget ran out during a span scan: spans below ``span`` are proven to find nothing;
+    ``best`` is the least span that found something so far, with what it found (or ``None``)."""
+
+    def __init__(self, span: int, best: tuple[int, Any] | None = None) -> None:
+        self.span, self.best = span, best
+
+
 @dataclass(frozen=True)
 class Window:
     """Candidate widths per hidden layer and the count band they are judged against."""
@@ -145,6 +197,8 @@ class DepthDP:
         if lo > hi:
             return None
         pins, free = r.pin_map(), hi if top else lo
+        if not pins:
+            return uniform_count(self.input_size, self.output_size, self.depth, free, self.bias)
         widths = []
         for i in range(1, self.depth + 1):
             if i in pins:

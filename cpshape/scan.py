@@ -11,8 +11,7 @@ the bounded search (:mod:`cpshape.bounded`), the aggregate DP or the window DP.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from .aggregate import aggregate_applies, reach_aggregate
 from .bounded import BoundedReach, bounded_applies, reach_bounded, relaxed_floor
@@ -20,9 +19,11 @@ from .dp import (
     BudgetExhausted,
     DepthDP,
     Reachable,
+    Stopped,
     WorkBudget,
     best_count,
     canonical_widths,
+    least_span,
     reach_windows,
     sound_bounds,
 )
@@ -30,10 +31,8 @@ from .spec import Prefer, Problem
 from .twolayer import WORK_PER_SPREAD, reach_line, reach_pairs, shapes_with_count
 
 __all__ = [
-    "Stopped",
     "by_spans",
     "depth_dp",
-    "least_span",
     "nearest_exact",
     "reach",
     "reach_upto",
@@ -43,9 +42,6 @@ __all__ = [
     "scan",
     "span_limit",
 ]
-
-_T = TypeVar("_T")
-
 
 def span_limit(problem: Problem, m: int, high: int) -> int:
     """Largest spread (in multiples of q) any valid shape of depth ``m`` can have."""
@@ -112,46 +108,6 @@ def scan(
         first, last, lambda span: reach(dp, span, low, high, budget, listing) or None, budget, dp.depth == 2
     )
     return (last + 1, None) if found is None else found
-
-
-def least_span(
-    first: int, last: int, probe: Callable[[int], _T | None], budget: WorkBudget, one_by_one: bool = False
-) -> tuple[int, _T] | None:
-    """The least span in ``first..last`` whose ``probe`` finds something, with what it found
-    (``None`` if no span does), for a probe that is monotone: once a span finds, every larger
-    one does. The scan gallops upwards (steps of a quarter of the distance covered) and then
-    bisects between the last span that missed and the first that found; ``one_by_one`` scans
-    one span at a time and stops at the first find. On budget exhaustion raises
-    ``Stopped(span, best)``: every span below ``span`` is proven to find nothing.
-    """
-    missed = first - 1  # every span up to this one is proven to find nothing
-    best: tuple[int, _T] | None = None
-    span = first
-    while span <= last and (best is None or span < best[0]):
-        try:
-            found = probe(span)
-        except BudgetExhausted:
-            raise Stopped(missed + 1, best) from None
-        if found is not None:
-            best = (span, found)
-        else:
-            missed = span
-        if budget.exhausted:
-            raise Stopped(missed + 1, best)
-        if best is not None:  # bisect (missed, best); scanning one by one, the first find is the answer
-            span = best[0] if one_by_one else max((missed + best[0]) // 2, missed + 1)
-        else:
-            step = 1 if one_by_one else max(1, (span - first) // 4)
-            span = min(last, span + step) if span < last else last + 1
-    return best
-
-
-class Stopped(Exception):
-    """The budget ran out during a span scan: spans below ``span`` are proven to find nothing;
-    ``best`` is the least span that found something so far, with what it found (or ``None``)."""
-
-    def __init__(self, span: int, best: tuple[int, Any] | None = None) -> None:
-        self.span, self.best = span, best
 
 
 def by_spans(

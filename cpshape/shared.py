@@ -17,10 +17,10 @@ import time
 from dataclasses import replace
 
 from .bounded import NODE_COST, BoundedReach
-from .dp import BudgetExhausted, Reach, Reachable, WorkBudget
+from .dp import BudgetExhausted, Reach, Reachable, Stopped, WorkBudget, least_span
 from .model import build_model
 from .result import DepthResult, Status, verify
-from .scan import Stopped, depth_dp, least_span, reach_upto, span_limit
+from .scan import depth_dp, reach_upto, span_limit
 from .solver import Progress, _solve_depth, _Stages
 from .spec import Prefer, Problem, SolverSettings
 from .twolayer import PairReach, reach_line
@@ -138,7 +138,7 @@ def _shared_count_exact(
     For a span ``s`` (in multiples of q) every depth's pieces cover exactly its counts of
     spread ``<= q*s``; a common count exists at ``s`` iff the leapfrog of :func:`_common`
     finds one, and existence is monotone in ``s``, so the least span is a gallop and bisection
-    (:func:`~cpshape.solver._least_span`) starting from the largest of the depths' own least
+    (:func:`~cpshape.dp.least_span`) starting from the largest of the depths' own least
     spreads (``floors``, in widths).
     """
     low, high = band

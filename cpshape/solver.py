@@ -23,13 +23,12 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from . import __version__
-from .dp import BudgetExhausted
+from .dp import BudgetExhausted, Stopped
 from .ends import MAX_DEPTH as ENDS_MAX_DEPTH
 from .ends import solve_by_ends
 from .model import ShapeModel, build_model
 from .result import DepthResult, Report, Status, VerificationError, verify
 from .scan import (
-    Stopped,
     by_spans,
     depth_dp,
     nearest_exact,

@@ -7,6 +7,7 @@ import itertools
 import random
 
 import pytest
+from _rules import medium_problem, random_rules
 
 from cpshape import Constraints, Problem
 from cpshape.bounded import relaxed_floor
@@ -15,20 +16,7 @@ from cpshape.tables import _bands, _build_tables, _hull, _linear_gain, _masks
 
 
 def _random_rules(rng: random.Random) -> dict[str, object]:
-    rules: dict[str, object] = {}
-    if rng.random() < 0.3:
-        rules["monotone"] = rng.choice(["non-increasing", "non-decreasing"])
-    if rng.random() < 0.3:
-        rules["multiple_of"] = rng.choice([2, 3, 4])
-    if rng.random() < 0.25:
-        rules["max_ratio"] = rng.choice([2, "1.25", "1.1"])
-    if rng.random() < 0.15:
-        rules["ratio_range"] = rng.choice([("1", "2"), ("0.9", "1.1")])
-    if rng.random() < 0.25:
-        rules["min_width"] = rng.randint(5, 40)
-    if rng.random() < 0.25:
-        rules["max_width"] = rng.randint(20, 80)
-    return rules
+    return random_rules(rng, [2, 3, 4], [2, "1.25", "1.1"], (5, 40), (20, 80), chance=0.25)
 
 
 def _random_window(rng: random.Random, max_depth: int = 8, max_span: int = 6):
@@ -167,22 +155,7 @@ def test_hulls_are_the_convex_hulls_of_the_shapes(seed: int) -> None:
 
 
 def _medium(rng: random.Random) -> Problem | None:
-    rules = _random_rules(rng)
-    depth = rng.randint(3, 10)
-    if rng.random() < 0.15:
-        rules["pins"] = [(rng.randint(1, depth), rng.choice([32, 48, 64]))]
-    try:
-        return Problem(
-            rng.randint(1, 800),
-            rng.randint(1, 20),
-            rng.randint(10**4, 2 * 10**5),
-            (depth,),
-            bias=rng.random() < 0.5,
-            constraints=Constraints(**rules),  # type: ignore[arg-type]
-            tolerance_abs=rng.choice([0, 0, 0, 3, 200]),
-        )
-    except ValueError:
-        return None
+    return medium_problem(rng, _random_rules(rng), 10, prefer=False)
 
 
 @pytest.mark.parametrize("seed", range(8))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from _rules import medium_problem, random_rules
 from reference import best, obeys
 
 import cpshape.scan as scan_module
@@ -105,40 +106,11 @@ def test_aggregate_dp_equals_window_dp(seed: int, monkeypatch: pytest.MonkeyPatc
 
 
 def _rules(rng: random.Random) -> dict[str, object]:
-    rules: dict[str, object] = {}
-    if rng.random() < 0.3:
-        rules["monotone"] = rng.choice(["non-increasing", "non-decreasing"])
-    if rng.random() < 0.3:
-        rules["multiple_of"] = rng.choice([2, 4, 8])
-    if rng.random() < 0.2:
-        rules["max_ratio"] = rng.choice([2, "1.25", "1.05"])
-    if rng.random() < 0.15:
-        rules["ratio_range"] = rng.choice([("1", "2"), ("0.9", "1.1")])
-    if rng.random() < 0.2:
-        rules["min_width"] = rng.randint(5, 60)
-    if rng.random() < 0.2:
-        rules["max_width"] = rng.randint(60, 400)
-    return rules
+    return random_rules(rng, [2, 4, 8], [2, "1.25", "1.05"], (5, 60), (60, 400))
 
 
 def _medium_problem(rng: random.Random) -> Problem | None:
-    rules = _rules(rng)
-    depth = rng.randint(3, 12)
-    if rng.random() < 0.15:
-        rules["pins"] = [(rng.randint(1, depth), rng.choice([32, 48, 64]))]
-    try:
-        return Problem(
-            rng.randint(1, 800),
-            rng.randint(1, 20),
-            rng.randint(10**4, 2 * 10**5),
-            (depth,),
-            bias=rng.random() < 0.5,
-            constraints=Constraints(**rules),  # type: ignore[arg-type]
-            prefer=rng.choice(["spread", "spread", "deviation"]),
-            tolerance_abs=rng.choice([0, 0, 0, 3, 200]),
-        )
-    except ValueError:
-        return None
+    return medium_problem(rng, _rules(rng), 12, prefer=True)
 
 
 @pytest.mark.parametrize("seed", range(6))
