@@ -41,7 +41,6 @@ __all__ = [
     "best_count",
     "canonical_widths",
     "least_span",
-    "nearest_bits",
     "pair_rule",
     "reach_windows",
     "sound_bounds",
@@ -330,17 +329,6 @@ class DepthDP:
             else:
                 return None
         return tuple(widths)
-
-
-def nearest_bits(bits: int, position: int) -> list[int]:
-    """Set bits of ``bits`` closest to ``position``: the nearest at or below it, then above it."""
-    found: list[int] = []
-    if position >= 0 and (below := bits & ((1 << (position + 1)) - 1)):
-        found.append(below.bit_length() - 1)
-    start = max(position + 1, 0)
-    if above := bits >> start:
-        found.append((above & -above).bit_length() - 1 + start)
-    return found
 
 
 @dataclass(frozen=True)

@@ -50,13 +50,13 @@ def solve_shared(
         # Each depth's own optimum already agrees (always so for an exact target).
         return _emit(list(alone.values()), progress), alone[joinable[0]].params
     start = time.perf_counter()
-    found = None
+    found, solved = None, {}  # solved: every joinable depth proven at a count, by count
     if problem.prefer is Prefer.SPREAD and settings.dp_work:  # dp_work = 0: CP-SAT alone
         # Each depth's own least spread in the band bounds its spread at any shared count.
         floors = {m: (alone[m].spread or 0) if alone[m].status is Status.OPTIMAL else 0 for m in joinable}
-        found = _shared_by_candidates(problem, settings, joinable, band)
+        found = _shared_by_candidates(problem, settings, joinable, band, solved)
         if found is None:
-            found = _shared_count_exact(problem, settings, joinable, floors, band)
+            found = _shared_count_exact(problem, settings, joinable, floors, band, solved)
     if found is None:
         results, count = _shared_cp(problem, settings, joinable, alone, band, start)
         return _emit(results, progress), count
@@ -66,7 +66,7 @@ def solve_shared(
     results = []
     for m in problem.depths:
         if m in joinable:
-            one = _solve_depth(exact, settings, m, (count, count))
+            one = solved.get(count, {}).get(m) or _solve_depth(exact, settings, m, (count, count))
             extra = alone[m].seconds + share
             one = replace(one, target=target, seconds=one.seconds + extra)
             if not proven and one.status is Status.OPTIMAL:
@@ -85,7 +85,11 @@ def _emit(results: list[DepthResult], progress: Progress | None) -> list[DepthRe
 
 
 def _shared_by_candidates(
-    problem: Problem, settings: SolverSettings, depths: list[int], band: tuple[int, int]
+    problem: Problem,
+    settings: SolverSettings,
+    depths: list[int],
+    band: tuple[int, int],
+    solved: dict[int, dict[int, DepthResult]],
 ) -> tuple[int, bool] | None:
     """The shared count when depth 1 joins and has few counts in the band: every other
     depth is solved exactly at each of them, closest to the target first, each with a spread
@@ -97,28 +101,24 @@ def _shared_by_candidates(
     (line,) = reach_line(problem.input_size, problem.output_size, problem.bias, problem.constraints, *band)
     if line.u_hi - line.u_lo + 1 > SHARED_CANDIDATES:
         return None
-    target, rules = problem.params, problem.constraints
+    target, cap = problem.params, problem.constraints.max_spread
     counts = [line.count(u) for u in range(line.u_lo, line.u_hi + 1)]
     candidates = sorted(counts, key=lambda n: (abs(n - target), n))
     others = [m for m in depths if m != 1]
     share = replace(settings, dp_work=settings.dp_work // max(1, len(candidates) * len(others)))
     best: tuple[int, int] | None = None  # (largest spread, count)
     for n in candidates:
-        cap = rules.max_spread if best is None else best[0] - 1  # a later count must do strictly better
+        if best is not None:
+            cap = best[0] - 1  # a later count must do strictly better
         if cap is not None and cap < 0:
             break
-        capped = replace(rules, max_spread=cap)
-        exact = replace(problem, params=n, tolerance=0, tolerance_abs=None, constraints=capped)
-        largest = 0
-        for m in others:
-            one = _solve_depth(exact, share, m, (n, n), nearest=False)
-            if one.status is Status.INFEASIBLE:
-                break
-            if one.status is not Status.OPTIMAL:
-                return None
-            largest = max(largest, one.spread or 0)
-        else:
-            best = (largest, n)
+        results = _solve_at(problem, share, others, n, solved, cap)
+        last = list(results.values())[-1]
+        if last.status is Status.INFEASIBLE:
+            continue
+        if last.status is not Status.OPTIMAL:
+            return None
+        best = (max(r.spread or 0 for r in results.values()), n)
     return None if best is None else (best[1], True)
 
 
@@ -128,6 +128,7 @@ def _shared_count_exact(
     depths: list[int],
     floors: dict[int, int],
     band: tuple[int, int],
+    solved: dict[int, dict[int, DepthResult]],
 ) -> tuple[int, bool] | None:
     """The exact shared count: least largest spread first, then closest to the target
     (below on a tie), and whether that is proven; ``None`` when no count is common to all
@@ -147,8 +148,9 @@ def _shared_count_exact(
     dps = {m: depth_dp(problem, m) for m in depths}
     # The target itself, if every depth hits it: the closest count there is, so only a
     # smaller largest spread can beat it, and the scan stops below that spread.
-    at_target = _spreads_at(problem, settings, depths, target)
-    top = max(limits.values()) if at_target is None else max(at_target.values()) // q - 1
+    at_target = _solve_at(problem, settings, depths, target, solved)
+    hit = target in solved
+    top = max(r.spread or 0 for r in at_target.values()) // q - 1 if hit else max(limits.values())
     budget = settings.exact_budget(time.perf_counter())
 
     def probe(span: int) -> int | None:
@@ -159,29 +161,37 @@ def _shared_count_exact(
         down = _common(sets, target, max(low, reach), budget, upwards=False)
         return down if down is not None else up
 
-    fallback = None if at_target is None else (target, False)
+    fallback = (target, False) if hit else None
     try:
         found = least_span(max(floors.values()) // q, top, probe, budget)
     except Stopped as stop:  # a common count found before the budget ran out is still valid
         return fallback if stop.best is None else (stop.best[1], False)
     if found is None:  # no smaller largest spread: the target is optimal (or nothing is common)
-        return None if at_target is None else (target, True)
+        return (target, True) if hit else None
     return found[1], True
 
 
-def _spreads_at(
-    problem: Problem, settings: SolverSettings, depths: list[int], count: int
-) -> dict[int, int] | None:
-    """Each depth's least spread at exactly ``count``, or ``None`` if some depth misses it or
-    is not proven."""
+def _solve_at(
+    problem: Problem,
+    settings: SolverSettings,
+    depths: list[int],
+    count: int,
+    solved: dict[int, dict[int, DepthResult]],
+    cap: int | None = None,
+) -> dict[int, DepthResult]:
+    """Each depth solved exactly at ``count`` (spreads at most ``cap``), stopping at the first
+    depth not proven optimal there (its result comes last). A complete, proven set is kept in
+    ``solved``: no spread is capped below its optimum, so the final answer can reuse it."""
     exact = replace(problem, params=count, tolerance=0, tolerance_abs=None)
-    spreads = {}
+    if cap is not None:
+        exact = replace(exact, constraints=replace(problem.constraints, max_spread=cap))
+    results: dict[int, DepthResult] = {}
     for m in depths:
-        one = _solve_depth(exact, settings, m, (count, count), nearest=False)
-        if one.status is not Status.OPTIMAL:
-            return None
-        spreads[m] = one.spread or 0
-    return spreads
+        results[m] = _solve_depth(exact, settings, m, (count, count), nearest=False)
+        if results[m].status is not Status.OPTIMAL:
+            return results
+    solved[count] = results
+    return results
 
 
 class _Counts:
