@@ -16,14 +16,14 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from .bounded import NODE_COST, BoundedReach
-from .dp import BudgetExhausted, Reach, Reachable, Stopped, WorkBudget, least_span
+from .common import closest_common_count
+from .dp import Stopped, least_span
 from .model import build_model
 from .result import DepthResult, Status, verify
-from .scan import depth_dp, reach_upto, span_limit
+from .scan import depth_dp, span_limit
 from .solver import Progress, _solve_depth, _Stages
 from .spec import Prefer, Problem, SolverSettings
-from .twolayer import PairReach, reach_line
+from .twolayer import reach_line
 
 __all__ = ["solve_shared"]
 
@@ -154,12 +154,8 @@ def _shared_count_exact(
     budget = settings.exact_budget(time.perf_counter())
 
     def probe(span: int) -> int | None:
-        pieces = [reach_upto(dps[m], min(span, limits[m]), low, high, budget) for m in depths]
-        sets = [_Counts(found, low, high) for found in pieces]
-        up = _common(sets, target, high, budget, upwards=True)
-        reach = low if up is None else target - (up - target)  # below must be at least as close
-        down = _common(sets, target, max(low, reach), budget, upwards=False)
-        return down if down is not None else up
+        spans = [min(span, limits[m]) for m in depths]
+        return closest_common_count([dps[m] for m in depths], spans, low, high, target, budget)
 
     fallback = (target, False) if hit else None
     try:
@@ -192,107 +188,6 @@ def _solve_at(
             return results
     solved[count] = results
     return results
-
-
-class _Counts:
-    """One depth's reachable counts in the band at one span: the union of its pieces.
-
-    Each piece's range of counts is found once (exactly, or for the bounded search a sound
-    bound from its root ranges); a query asks only the pieces whose range straddles it (the
-    others answer with an end of their range where that end is exact). ``size`` is the number
-    of counts where the pieces know it cheaply (bitsets, depths 1 and 2), else ``None``.
-    """
-
-    def __init__(self, pieces: list[Reachable], low: int, high: int) -> None:
-        ranges = []
-        for piece in pieces:
-            if isinstance(piece, BoundedReach):
-                bounds, exact = piece.count_range(), False
-            else:
-                first, last = piece.ceil(low), piece.floor(high)
-                bounds, exact = (None if first is None or last is None else (first, last)), True
-            if bounds is not None:
-                ranges.append((*bounds, exact, piece))
-        self.pieces = sorted(ranges, key=lambda r: r[0])
-        sizes = [_size(piece) for *_, piece in self.pieces]
-        self.size = None if None in sizes else sum(s or 0 for s in sizes)
-
-    def ceil(self, count: int) -> int | None:
-        best = None
-        for first, last, exact, piece in self.pieces:
-            if best is not None and first >= best:
-                break
-            if last >= count:
-                n = first if exact and first >= count else piece.ceil(count)
-                best = n if best is None or (n is not None and n < best) else best
-        return best
-
-    def floor(self, count: int) -> int | None:
-        best = None
-        for first, last, exact, piece in self.pieces:
-            if first > count:
-                break
-            if best is not None and last <= best:
-                continue
-            n = last if exact and last <= count else piece.floor(count)
-            best = n if best is None or (n is not None and n > best) else best
-        return best
-
-    def hits(self, count: int) -> bool:
-        for first, last, exact, piece in self.pieces:
-            if first > count:
-                break
-            if count <= last and ((exact and count in (first, last)) or piece.hits(count)):
-                return True
-        return False
-
-
-def _size(piece: Reachable) -> int | None:
-    if isinstance(piece, PairReach):
-        return piece.u_hi - piece.u_lo + 1
-    if isinstance(piece, Reach):
-        return piece.bits.bit_count()
-    return None
-
-
-def _common(sets: list[_Counts], start: int, stop: int, budget: WorkBudget, upwards: bool) -> int | None:
-    """The least count in ``[start, stop]`` (``upwards``) or the greatest in ``[stop, start]``
-    that every set reaches, by leapfrogging: each set in turn moves the candidate to its own
-    next reachable count, until all agree.
-
-    The sets of known size (the sparse ones: depths 1 and 2, bitsets) go first. When there are
-    such sets the others only test the candidate and, when they miss it, move it one step
-    (the sparse sets then jump); otherwise they test it and jump only when they miss it. Every
-    count skipped is missed by some set, so the first candidate that every set reaches is the
-    answer.
-    """
-    sets = sorted(sets, key=lambda counts: (counts.size is None, counts.size or 0))
-    sparse = sets[0].size is not None
-    step = 1 if upwards else -1
-    x, agreed, i = start, 0, 0
-    while True:
-        counts = sets[i]
-        budget.spend(64 * NODE_COST)
-        if budget.exhausted:
-            raise BudgetExhausted
-        jumps = counts.size is not None or not sparse
-        if counts.size is None and counts.hits(x):
-            y = x
-        elif jumps:
-            y = counts.ceil(x) if upwards else counts.floor(x)
-        else:
-            y = x + step
-        if y is None or (y - stop) * step > 0:
-            return None
-        if y == x:
-            agreed += 1
-            if agreed == len(sets):
-                return x
-            i = (i + 1) % len(sets)
-        elif jumps:  # y is reached by this set: it counts as the first to agree
-            x, agreed, i = y, 1, (i + 1) % len(sets)
-        else:  # back to the sets that jump
-            x, agreed, i = y, 0, 0
 
 
 def _shared_cp(

@@ -4,16 +4,23 @@ an independent reference (forward-DP bitsets and brute force from ``reference.py
 
 from __future__ import annotations
 
+import itertools
 import random
+from dataclasses import replace
 
+import numpy as np
 import pytest
-from reference import nearest, plain_count, reachable_bits
+from reference import nearest, obeys, plain_count, reachable_bits
 
+import cpshape.aggregate as aggregate_module
+import cpshape.common as common_module
 import cpshape.scan as scan_module
+import cpshape.shared as shared_module
 import cpshape.solver as solver_module
 from cpshape import Constraints, Problem, SolverSettings, solve
-from cpshape.aggregate import aggregate_applies, reach_aggregate
+from cpshape.aggregate import aggregate_applies, aggregate_counts, listable_bases, reach_aggregate
 from cpshape.bounded import reach_bounded
+from cpshape.common import closest_common_count
 from cpshape.dp import BudgetExhausted, DepthDP, WorkBudget, reach_windows
 from cpshape.scan import depth_dp, reach_upto
 from cpshape.twolayer import reach_line, reach_pairs
@@ -158,8 +165,14 @@ def test_exact_nearest_counts_match_brute_force(seed: int, monkeypatch: pytest.M
     width = 8
     rules = Constraints(max_width=width, multiple_of=rng.choice([1, 2, 4]))
     depth = rng.randint(1, 4)
-    p = Problem(rng.randint(1, 6), rng.randint(1, 6), rng.randint(10, 300), (depth,), bias=rng.random() < 0.5,
-                constraints=rules)
+    p = Problem(
+        rng.randint(1, 6),
+        rng.randint(1, 6),
+        rng.randint(10, 300),
+        (depth,),
+        bias=rng.random() < 0.5,
+        constraints=rules,
+    )
 
     def no_cp(*args: object, **kwargs: object) -> None:
         raise AssertionError("CP-SAT asked for nearest counts")
@@ -210,14 +223,111 @@ def test_stopped_search_still_returns_its_shape(monkeypatch: pytest.MonkeyPatch)
     assert r.spread == best.spread
 
 
-def test_shared_count_out_of_budget_falls_back_on_the_target() -> None:
-    """Depths 5-8 at 10**7 within 1 %: with a small work budget the span scan cannot finish,
-    but every depth hits the target exactly, so the target is the shared count, each depth
-    at its own least spread there, marked feasible (a smaller largest spread is not ruled out)."""
+def test_shared_count_out_of_budget_falls_back_on_the_target(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Depths 5-8 at 10**7 within 1 %: when the budget ends in the span scan, every depth
+    still hits the target exactly, so the target is the shared count, each depth at its own
+    least spread there, marked feasible (a smaller largest spread is not ruled out)."""
     p = Problem(784, 10, 10**7, (5, 6, 7, 8), tolerance="1%", same_count=True)
-    report = solve(p, SolverSettings(dp_work=3 * 10**7))
+    assert solve(p).shared_count != 10**7  # with the budget, a smaller largest spread exists
+
+    def out_of_budget(*args: object) -> None:
+        raise BudgetExhausted
+
+    monkeypatch.setattr(shared_module, "closest_common_count", out_of_budget)
+    report = solve(p)
     assert report.shared_count == 10**7
     exact = solve(Problem(784, 10, 10**7, (5, 6, 7, 8)))
     for r, alone in zip(report.results, exact.results, strict=True):
         assert r.status == "feasible" and r.joined and r.params == 10**7
         assert r.widths == alone.widths and alone.status == "optimal"
+
+
+# ------------------------------------------------------- numpy listing (shared count)
+def _brute_window_counts(p: Problem, depth: int, span: int, low: int, high: int) -> set[int]:
+    """Counts in [low, high] of every valid chain whose widths lie in one window
+    ``q*[w, w + span]``, by enumerating the windows' shapes (rules checked by ``obeys``)."""
+    q, found = p.constraints.multiple_of, set()
+    w = 1
+    while plain_count(p.input_size, (q * w,) * depth, p.output_size, p.bias) <= high:
+        for offsets in itertools.product(range(span + 1), repeat=depth):
+            widths = tuple(q * (w + d) for d in offsets)
+            n = plain_count(p.input_size, widths, p.output_size, p.bias)
+            if low <= n <= high and obeys(p, widths):
+                found.add(n)
+        w += 1
+    return found
+
+
+def _listing_problem(rng: random.Random, depth: int) -> Problem:
+    rules = Constraints(multiple_of=rng.choice([1, 1, 2, 3]), monotone=rng.choice(["none", "non-increasing"]))
+    a, c, bias = rng.randint(1, 9), rng.randint(1, 5), rng.random() < 0.5
+    return Problem(a, c, 100, (depth,), bias=bias, constraints=rules)
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("path", ["mask", "sort"])
+def test_aggregate_counts_list_and_test_like_brute_force(
+    seed: int, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Depths 4-5, spans 0-3, multiple-of and monotone rules, biases on and off: the numpy
+    listing (through the mask or by sorting) of any sub-range and the membership test agree
+    with an enumeration of every window's shapes."""
+    if path == "sort":
+        monkeypatch.setattr(aggregate_module, "MASK_BAND", -1)
+    rng = random.Random(seed)
+    depth, span = rng.randint(4, 5), rng.randint(0, 3 if seed % 2 else 2)
+    p = _listing_problem(rng, depth)
+    dp = depth_dp(p, depth)
+    low = dp.uniform(rng.randint(1, 4))
+    high = low + rng.randint(0, 400)
+    expected = _brute_window_counts(p, depth, span, low, high)
+    bases = listable_bases(dp, span, low, high, WorkBudget(10**9))
+    assert bases is not None
+    counts = aggregate_counts(dp, span, bases, low, high, WorkBudget(10**9))
+    assert counts.pairs > 0 or not expected
+    for lo, hi in [(low, high), *sorted((rng.randint(low, high), rng.randint(low, high)) for _ in range(3))]:
+        lo, hi = min(lo, hi), max(lo, hi)
+        listed = counts.counts(lo, hi, WorkBudget(10**9)).tolist()
+        assert listed == sorted(n for n in expected if lo <= n <= hi)
+    asked = np.arange(low, high + 1, dtype=np.int64)
+    hit = counts.member(asked, WorkBudget(10**9))
+    assert {int(n) for n in asked[hit]} == expected
+
+
+def test_aggregate_counts_decline_where_the_aggregate_dp_does_not_apply() -> None:
+    """Depth 3, a ratio rule that cuts small windows, a pinned width: no listing (the caller
+    falls back on the exact pieces)."""
+    budget = WorkBudget(10**9)
+    assert listable_bases(DepthDP(4, 3, 4, True, Constraints()), 1, 100, 200, budget)
+    assert listable_bases(DepthDP(4, 3, 3, True, Constraints()), 1, 100, 200, budget) is None
+    ratio = DepthDP(4, 3, 4, True, Constraints(max_ratio=2))
+    assert listable_bases(ratio, 3, 50, 400, budget) is None
+    pinned = DepthDP(4, 3, 4, True, Constraints(pins=((1, 5),)))
+    assert listable_bases(pinned, 1, 50, 400, budget) is None
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_closest_common_count_by_rings_matches_brute_force(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several depths (some listed by numpy, depths 2-3 through their exact pieces) at one
+    span: the common count closest to the target (below on a tie) equals the brute force,
+    also when the rings around the target are forced to a few counts each and the listed
+    depths intersect their listings instead of testing membership."""
+    rng = random.Random(seed)
+    depths = rng.choice([(4, 5), (3, 4, 5), (2, 4), (4, 6), (2, 3, 5)])
+    span = rng.randint(1, 3)
+    base = _listing_problem(rng, 4)
+    problems = [replace(base, depths=(m,)) for m in depths]
+    dps = [depth_dp(p, m) for p, m in zip(problems, depths, strict=True)]
+    low = max(dp.uniform(2) for dp in dps)
+    high = low + rng.randint(50, 600)
+    target = rng.randint(low, high)
+    sets = [_brute_window_counts(p, m, span, low, high) for p, m in zip(problems, depths, strict=True)]
+    common = set.intersection(*sets)
+    expected = min(common, key=lambda n: (abs(n - target), n)) if common else None
+    for ring, table in ((1024, aggregate_module.MEMBER_TABLE), (rng.randint(1, 9), -1)):
+        monkeypatch.setattr(common_module, "RING_MIN", ring)
+        monkeypatch.setattr(aggregate_module, "MEMBER_TABLE", table)  # -1: intersect listings
+        spans = [span] * len(depths)
+        assert closest_common_count(dps, spans, low, high, target, WorkBudget(10**9)) == expected
