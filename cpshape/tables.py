@@ -121,6 +121,7 @@ def _build_tables(
         if budget.exhausted:
             raise BudgetExhausted
         nxt = np.full((2, s + 1, width), big, dtype=dtype)
+        scratch = np.empty(2 * (s + 1) * width, dtype=dtype)  # reused: no fresh pages per offset
         for e in range(s + 1):
             if not layers[i][e]:
                 continue
@@ -133,7 +134,8 @@ def _build_tables(
             sub = both[:, :, lo_col : lo_col + last - first]
             sub = sub if ok.all() else sub[:, ok]
             edge = sign * ((q * q * e) * offsets[ok])[None, :, None]
-            best = (sub + edge).min(axis=1)
+            total = scratch[: sub.size].reshape(sub.shape)
+            best = np.add(sub, edge, out=total).min(axis=1)
             live = best < big // 2
             g = np.array([gain[i][e], -gain[i][e]], dtype=dtype)[:, None]
             nxt[:, e, first:last] = np.where(live, best + g, big)
@@ -224,6 +226,7 @@ def _hull(
     product = qq * np.outer(offsets, offsets)
     allowed = np.array(layers)
     inf = np.int64(2**62)
+    free = bool(allowed.all() and pairs.all())  # no rule cuts the window: no value is ever inf
 
     def minimise(alpha: list[int], beta: list[int], sign: list[int]) -> list[tuple[int, int] | None]:
         """Per batch item, ``(D, V)`` of a shape minimising ``alpha*sign*V - beta*D``."""
@@ -238,12 +241,18 @@ def _hull(
             a, b = a[:, None], b[:, None]
             cost = a[:, None, :] * gains[None] - b[:, None, :] * shares[None]  # (B, m, s+1)
             value = np.where(allowed[m - 1][None], cost[:, m - 1], inf)
+            # the same at every layer; inf // 2 keeps value + edge (at most 1.5 inf) inside int64
+            edges = np.where(pairs[None], a[:, :, None] * product[None], inf // 2)
+            rows, cols = np.arange(len(a))[:, None], np.arange(s + 1)[None, :]
             choice = []
             for i in range(m - 2, -1, -1):
-                both = np.where(pairs[None], value[:, None, :] + a[:, :, None] * product[None], inf)
+                both = value[:, None, :] + edges
                 arg = both.argmin(axis=2)
-                best = np.take_along_axis(both, arg[:, :, None], axis=2)[:, :, 0]
-                value = np.where(allowed[i][None] & (best < inf // 2), best + cost[:, i], inf)
+                best = both[rows, cols, arg]
+                if free:  # no rule cuts the window: every value is finite
+                    value = best + cost[:, i]
+                else:
+                    value = np.where(allowed[i][None] & (best < inf // 4), best + cost[:, i], inf)
                 choice.append(arg)
             choice.reverse()
             first = value.argmin(axis=1)
