@@ -10,7 +10,6 @@ shape. Both are charged to the :class:`~cpshape.dp.WorkBudget`.
 from __future__ import annotations
 
 import bisect
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -194,17 +193,6 @@ def _chord(hull: list[tuple[int, int]], x: int, up: bool) -> int:
     return -(-num // den) if up else num // den
 
 
-def _shape_value(
-    dp: DepthDP, offsets: list[int], gain: list[list[int]], weight: list[int]
-) -> tuple[int, int]:
-    """``(D, V)`` of one shape's offsets."""
-    qq = dp.rules.multiple_of ** 2
-    big_d = sum(w * d for w, d in zip(weight, offsets, strict=True))
-    v = sum(g[d] for g, d in zip(gain, offsets, strict=True))
-    v += qq * sum(x * y for x, y in itertools.pairwise(offsets))
-    return big_d, v
-
-
 def _hull(
     dp: DepthDP, span: int, pairs: np.ndarray, layers: list[np.ndarray], budget: WorkBudget
 ) -> _Hull | None:
@@ -255,15 +243,16 @@ def _hull(
                     value = np.where(allowed[i][None] & (best < inf // 4), best + cost[:, i], inf)
                 choice.append(arg)
             choice.reverse()
-            first = value.argmin(axis=1)
-            for k in range(len(a)):
-                if value[k, first[k]] >= inf // 2:
-                    found.append(None)
-                    continue
-                path = [int(first[k])]
-                for arg in choice:
-                    path.append(int(arg[k, path[-1]]))
-                found.append(_shape_value(dp, path, gain, weight))
+            # every item's shape at once: its offsets layer by layer, then (D, V) exactly
+            path = [value.argmin(axis=1)]
+            for arg in choice:
+                path.append(arg[rows[:, 0], path[-1]])
+            offs = np.stack(path, axis=1)  # (B, m)
+            dead = value[rows[:, 0], path[0]] >= inf // 2
+            big_d = (shares[np.arange(m)[None, :], offs]).sum(axis=1).tolist()
+            v = gains[np.arange(m)[None, :], offs].sum(axis=1) + qq * (offs[:, :-1] * offs[:, 1:]).sum(axis=1)
+            for k, (dk, vk) in enumerate(zip(big_d, v.tolist(), strict=True)):
+                found.append(None if dead[k] else (dk, vk))
         return found
 
     top = 1 + qq * (m - 1) * s * s + sum(max(g) for g in gain)  # above every V
