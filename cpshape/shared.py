@@ -5,15 +5,18 @@ depths, (2) the count closest to the target (below on a tie), (3) each joined de
 least spread at that count, (4) the smallest widths. A depth that reaches no count in the
 band cannot join; it is reported infeasible with its nearest counts and never sinks the
 others. With the spread first, the exact searches decide it when every joinable depth can
-join: per span, a leapfrog over each depth's reachable counts finds the common count
-closest to the target. Otherwise (some depths cannot share a count, the deviation comes
+join: per span, :mod:`cpshape.common` finds the common count closest to the target (numpy
+listings where the aggregate DP applies, else a leapfrog over each depth's reachable
+counts). Otherwise (some depths cannot share a count, the deviation comes
 first, or the budget ends) a CP-SAT model with one ``joins`` literal per depth decides,
 within the limits.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 
 from .common import closest_common_count
@@ -23,12 +26,14 @@ from .result import DepthResult, Status, verify
 from .scan import depth_dp, span_limit
 from .solver import Progress, _solve_depth, _Stages
 from .spec import Prefer, Problem, SolverSettings
-from .twolayer import reach_line
+from .twolayer import LineReach, reach_line
 
 __all__ = ["solve_shared"]
 
 #: Depth 1 joins with at most this many counts in the band: each is tried at every depth.
 SHARED_CANDIDATES = 32
+#: Deviation first: counts tried at every depth, outwards from the target.
+SHARED_SCAN = 64
 
 
 def solve_shared(
@@ -57,6 +62,8 @@ def solve_shared(
         found = _shared_by_candidates(problem, settings, joinable, band, solved)
         if found is None:
             found = _shared_count_exact(problem, settings, joinable, floors, band, solved)
+    elif settings.dp_work:
+        found = _shared_by_deviation(problem, settings, joinable, band, solved)
     if found is None:
         results, count = _shared_cp(problem, settings, joinable, alone, band, start)
         return _emit(results, progress), count
@@ -122,6 +129,53 @@ def _shared_by_candidates(
     return None if best is None else (best[1], True)
 
 
+def _shared_by_deviation(
+    problem: Problem,
+    settings: SolverSettings,
+    depths: list[int],
+    band: tuple[int, int],
+    solved: dict[int, dict[int, DepthResult]],
+) -> tuple[int, bool] | None:
+    """The shared count with the deviation first: the count closest to the target (below on
+    a tie) that every depth hits, each depth solved exactly at the candidates in that order.
+    With depth 1 joining, the candidates are depth 1's own counts (closed form: any other
+    count misses it), else every count outwards from the target. ``None`` when no common
+    count is among the first ``SHARED_SCAN`` candidates, or some solve is not proven, or the
+    solves reach ``SHARED_SCAN + 4 * len(depths)`` (each gets ``dp_work / (2 * len(depths))``).
+    """
+    target, (low, high) = problem.params, band
+    others = sorted(m for m in depths if m != 1)  # shallow depths are sparse: they miss first
+    line = None
+    if 1 in depths:
+        sizes = (problem.input_size, problem.output_size, problem.bias)
+        (line,) = reach_line(*sizes, problem.constraints, *band)
+    share = replace(settings, dp_work=max(1, settings.dp_work // (2 * len(depths))))
+    solves, limit = 0, SHARED_SCAN + 4 * len(depths)
+    for n in itertools.islice(_outwards(target, low, high, line), SHARED_SCAN):
+        results = _solve_at(problem, share, others, n, solved)
+        solves += len(results)
+        if n in solved:  # every depth proven at n
+            return n, True
+        if list(results.values())[-1].status is not Status.INFEASIBLE or solves >= limit:
+            return None
+    return None
+
+
+def _outwards(target: int, low: int, high: int, line: LineReach | None) -> Iterator[int]:
+    """Counts in ``[low, high]`` by distance from ``target`` (below first on a tie): all of
+    them, or only those of depth 1's ``line``."""
+    below, above = target, target + 1
+    if line is not None:
+        below, above = line.floor(target), line.ceil(target + 1)
+    while below is not None or above is not None:
+        if above is None or (below is not None and target - below <= above - target):
+            yield below
+            below = (below - 1 if below > low else None) if line is None else line.floor(below - 1)
+        else:
+            yield above
+            above = (above + 1 if above < high else None) if line is None else line.ceil(above + 1)
+
+
 def _shared_count_exact(
     problem: Problem,
     settings: SolverSettings,
@@ -136,9 +190,9 @@ def _shared_count_exact(
     ran out is returned unproven: it is common to every depth, but a smaller largest spread
     may exist.
 
-    For a span ``s`` (in multiples of q) every depth's pieces cover exactly its counts of
-    spread ``<= q*s``; a common count exists at ``s`` iff the leapfrog of :func:`_common`
-    finds one, and existence is monotone in ``s``, so the least span is a gallop and bisection
+    For a span ``s`` (in multiples of q) a common count of spread ``<= q*s`` exists iff
+    :func:`~cpshape.common.closest_common_count` finds one, and existence is monotone in
+    ``s``, so the least span is a gallop and bisection
     (:func:`~cpshape.dp.least_span`) starting from the largest of the depths' own least
     spreads (``floors``, in widths).
     """

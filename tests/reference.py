@@ -78,7 +78,8 @@ def shared_best(problem: Problem, max_width: int) -> tuple[int, dict[int, tuple[
     """Shared-count mode by brute force: (count, {joined depth: widths}) or None if no depth joins.
 
     Order: most depths joining, least largest spread among them, count closest to the target
-    (below on a tie); each joined depth then takes its least spread and smallest widths.
+    (below on a tie); with ``prefer="deviation"`` the count's distance before the spread.
+    Each joined depth then takes its least spread and smallest widths.
     """
     per_depth: dict[int, dict[int, tuple[int, tuple[int, ...]]]] = {}
     for m in problem.depths:
@@ -95,6 +96,8 @@ def shared_best(problem: Problem, max_width: int) -> tuple[int, dict[int, tuple[
     def rank(n: int) -> tuple[int, int, int, int]:
         joined = [m for m in problem.depths if n in per_depth[m]]
         largest = max(per_depth[m][n][0] for m in joined)
+        if problem.prefer == "deviation":
+            return -len(joined), abs(n - problem.params), largest, n
         return -len(joined), largest, abs(n - problem.params), n
 
     n = min(counts, key=rank)

@@ -121,10 +121,13 @@ def shared_problems(draw: st.DrawFn) -> Problem:
     top = plain_count(a, (width,) * max(depths), c, bias)
     params = draw(st.integers(1, top))
     tol = draw(st.sampled_from([{}, {"tolerance_abs": 2}, {"tolerance_abs": 6}, {"tolerance": "10%"}]))
-    return Problem(a, c, params, tuple(depths), bias=bias, constraints=rules, same_count=True, **tol)
+    prefer = draw(st.sampled_from(["spread", "spread", "deviation"]))
+    return Problem(
+        a, c, params, tuple(depths), bias=bias, constraints=rules, same_count=True, prefer=prefer, **tol
+    )
 
 
-@settings(max_examples=80, derandomize=True, deadline=None)
+@settings(max_examples=120, derandomize=True, deadline=None)
 @given(p=shared_problems())
 def test_shared_random_vs_brute_force(p: Problem) -> None:
     check_shared(p, p.constraints.max_width or 6)
@@ -148,3 +151,45 @@ def test_shared_sweep_deep(depths: tuple[int, ...], bias: bool) -> None:
     for params in range(8, 120, 4):
         p = Problem(3, 2, params, depths, bias=bias, tolerance_abs=3, constraints=rules, same_count=True)
         check_shared(p, 4)
+
+
+@pytest.mark.parametrize("params", [10, 18, 33, 40])
+def test_shared_deviation_first_by_exact_solves(params: int) -> None:
+    """Deviation first, every depth that reaches the band joins: the exact solves at the
+    counts outwards from the target (depth 1's counts) decide it, as brute force does,
+    without CP-SAT."""
+    rules = Constraints(max_width=W)
+    p = Problem(3, 2, params, (1, 2, 3), bias=False, tolerance_abs=4, constraints=rules, same_count=True,
+                prefer="deviation")
+    report = check_shared(p, W)[0]
+    assert all(r.joined for r in report.results if r.status != "infeasible")
+    assert all(r.proof != "cp-sat" for r in report.results)
+
+
+def test_shared_deviation_first_subset_goes_to_cp_sat() -> None:
+    """Where only some depths can share a count (depth 2 misses every count depths 1 and 3
+    share near 25), the exact solves cannot decide how many join: the CP-SAT model does,
+    matching brute force."""
+    rules = Constraints(max_width=W)
+    p = Problem(3, 2, 25, (1, 2, 3), bias=False, tolerance_abs=4, constraints=rules, same_count=True,
+                prefer="deviation")
+    report = check_shared(p, W)[0]
+    assert not report.by_depth(2).joined and report.by_depth(2).status == "optimal"
+
+
+def test_shared_deviation_first_large() -> None:
+    """784 -> 10 at 10**6 within 1 %, depths 1-4, deviation first: depth 1 cannot hit 10**6,
+    so the shared count is the nearest count of depth 1 that depths 2-4 also hit; every
+    depth is proven at it (no CP-SAT), and an independent count confirms each shape."""
+    p = Problem(784, 10, 10**6, (1, 2, 3, 4), tolerance="1%", same_count=True, prefer="deviation")
+    report = solve(p)
+    n = report.shared_count
+    assert n is not None and n != 10**6
+    line = [plain_count(784, (u,), 10, True) for u in range(1, 2000)]
+    closer = [x for x in line if (abs(x - 10**6), x) < (abs(n - 10**6), n)]
+    for x in closer:  # each closer count of depth 1 misses some other depth
+        misses = [solve(Problem(784, 10, x, (m,))).results[0].status == "infeasible" for m in (2, 3, 4)]
+        assert any(misses), x
+    for r in report.results:
+        assert r.status == "optimal" and r.joined and r.proof != "cp-sat"
+        assert plain_count(784, r.widths, 10, True) == n
