@@ -12,7 +12,8 @@ on bitsets of ``(2ms+1)(ms^2+1)`` bits instead of the count's whole range.
 
 It applies when the window's rules do not depend on ``w``: no pins, width bounds that do
 not cut the window, and ratio rules that every pair of widths in the window satisfies
-(monotone rules are fine: they compare the ``d_i``). Otherwise the solver uses the window DP.
+(monotone rules are fine: they compare the ``d_i``; so is a ratio bound of exactly 1, the
+monotone rule it implies). Otherwise the solver uses the window DP.
 """
 
 from __future__ import annotations
@@ -58,10 +59,30 @@ def aggregate_applies(dp: DepthDP, base: int, span: int) -> bool:
         return False
     if r.ratio_range is not None:
         rlo, rhi = r.ratio_range
-        # every ratio x/y in the window lies in [lo/hi, hi/lo]; it must sit inside [rlo, rhi]
-        if lo * rlo.denominator < rlo.numerator * hi or hi * rhi.denominator > rhi.numerator * lo:
+        # every ratio x/y in the window lies in [lo/hi, hi/lo]; it must sit inside [rlo, rhi],
+        # except that a bound of exactly 1 is the monotone rule it implies (see _monotone)
+        if rlo != 1 and lo * rlo.denominator < rlo.numerator * hi:
+            return False
+        if rhi != 1 and hi * rhi.denominator > rhi.numerator * lo:
+            return False
+        if _monotone(dp) is None or (rlo == rhi == 1 and span):
             return False
     return True
+
+
+def _monotone(dp: DepthDP) -> Monotone | None:
+    """The order rule between consecutive widths: the monotone rule, or the one a ratio bound
+    of exactly 1 implies (``width / next >= 1`` is non-increasing, ``<= 1`` non-decreasing);
+    ``None`` when the two disagree."""
+    mono, ratio = dp.rules.monotone, dp.rules.ratio_range
+    implied = Monotone.NONE
+    if ratio is not None and ratio[0] == 1:
+        implied = Monotone.NON_INCREASING
+    elif ratio is not None and ratio[1] == 1:
+        implied = Monotone.NON_DECREASING
+    if Monotone.NONE in (mono, implied) or mono is implied:
+        return implied if mono is Monotone.NONE else mono
+    return None
 
 
 @dataclass(frozen=True)
@@ -86,7 +107,8 @@ def _allowed(mono: Monotone, d: int, e: int) -> bool:
 def _tables(dp: DepthDP, span: int, budget: WorkBudget) -> _Tables:
     m, s = dp.depth, span
     t_row = (m - 1) * s * s + 1
-    mono = dp.rules.monotone
+    mono = _monotone(dp)
+    assert mono is not None  # aggregate_applies
 
     # Charge the whole table up front (at most (s+1)^2 shifts per layer and end offset, each of
     # up to (2ms+1)(ms^2+1) bits), so that a span too large for the budget is never started.
@@ -191,7 +213,7 @@ class AggregateReach:
         for i in range(m):
             weight = 1 if i in (0, m - 1) else 2
             for d in range(tb.span + 1):
-                if prev is not None and not _allowed(self.dp.rules.monotone, prev, d):
+                if prev is not None and not _allowed(_monotone(self.dp) or Monotone.NONE, prev, d):
                     continue
                 nxt = []
                 if i == 0:  # the first offset is part of each solution's count

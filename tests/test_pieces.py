@@ -259,17 +259,21 @@ def _brute_window_counts(p: Problem, depth: int, span: int, low: int, high: int)
 
 
 def _listing_problem(rng: random.Random, depth: int) -> Problem:
-    rules = Constraints(multiple_of=rng.choice([1, 1, 2, 3]), monotone=rng.choice(["none", "non-increasing"]))
+    """Rules the aggregate DP takes: multiple-of, an order rule (monotone, or a ratio bound
+    of exactly 1 whose other side no window of span <= 3 reaches)."""
+    orders = [{}, {"monotone": "non-increasing"}, {"ratio_range": (1, 4)}, {"ratio_range": ("1/4", 1)}]
+    order = rng.choice(orders)
+    rules = Constraints(multiple_of=rng.choice([1, 1, 2, 3]), **order)
     a, c, bias = rng.randint(1, 9), rng.randint(1, 5), rng.random() < 0.5
     return Problem(a, c, 100, (depth,), bias=bias, constraints=rules)
 
 
-@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("seed", range(16))
 @pytest.mark.parametrize("path", ["mask", "sort"])
 def test_aggregate_counts_list_and_test_like_brute_force(
     seed: int, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Depths 4-5, spans 0-3, multiple-of and monotone rules, biases on and off: the numpy
+    """Depths 4-5, spans 0-3, multiple-of and order rules, biases on and off: the numpy
     listing (through the mask or by sorting) of any sub-range and the membership test agree
     with an enumeration of every window's shapes."""
     if path == "sort":
