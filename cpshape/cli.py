@@ -34,6 +34,7 @@ from .cli_options import (
     BiasOpt,
     ConfigOpt,
     DepthsOpt,
+    DpWorkOpt,
     InputOpt,
     MaxRatioOpt,
     MaxSpreadOpt,
@@ -223,6 +224,7 @@ def solve(
     ] = None,
     workers: Annotated[Text, opt("--workers", "Workers; 1 (default) is reproducible.", SOLVER, N)] = None,
     seed: Annotated[Text, opt("--seed", "CP-SAT random seed (default 0).", SOLVER, N)] = None,
+    dp_work: DpWorkOpt = None,
     format: Annotated[
         Format | None, opt("--format", "Output format (default table, or from the --out suffix); pytorch "
                            "prints a Python module building the models.", OUTPUT, None, "-f")
@@ -272,7 +274,7 @@ def solve(
         "min_width": min_width, "max_width": max_width, "max_ratio": max_ratio, "ratio_range": ratio_range,
         "monotone": monotone, "multiple_of": multiple_of, "pins": pin, "max_spread": max_spread,
         "time_limit": time_limit, "deterministic_limit": deterministic_limit, "workers": workers,
-        "seed": seed,
+        "seed": seed, "dp_work": dp_work,
     }  # fmt: skip
     try:
         problem, settings = problem_from_options(config_path, flags)
@@ -301,6 +303,12 @@ def solve(
         for result in missing:
             if result.status in (Status.INFEASIBLE, Status.UNKNOWN):
                 typer.echo(_describe(result), err=True)
+    if not quiet and any(r.status in (Status.FEASIBLE, Status.UNKNOWN) for r in report.results):
+        typer.echo(
+            "Not proven within the limits: give the exact searches more work (--dp-work, now "
+            f"{settings.dp_work:,} words) or CP-SAT more time (--deterministic-limit, --time-limit).",
+            err=True,
+        )
     raise typer.Exit(EXIT_INFEASIBLE if missing else EXIT_OK)
 
 

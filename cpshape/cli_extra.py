@@ -10,7 +10,6 @@ input with nothing on stdout. ``count``, ``shapes`` and ``common`` never import 
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -32,11 +31,11 @@ from .cli import (
 from .cli_options import (
     OUTPUT,
     PROBLEM,
-    SOLVER,
     BiasFlag,
     BiasOpt,
     ConfigOpt,
     DepthsOpt,
+    DpWorkOpt,
     InputOpt,
     MaxRatioOpt,
     MaxSpreadOpt,
@@ -318,9 +317,7 @@ def pareto(
     multiple_of: MultipleOfOpt = None,
     pin: PinOpt = None,
     max_spread: MaxSpreadOpt = None,
-    dp_work: Annotated[
-        Text, opt("--dp-work", "DP work budget per depth, in 64-bit words (default 1e9).", SOLVER, N)
-    ] = None,
+    dp_work: DpWorkOpt = None,
     config_path: ConfigOpt = None,
     format: FormatOpt = None,
     out: OutOpt = None,
@@ -341,12 +338,10 @@ def pareto(
         "input": input, "output": output, "params": params, "depths": depths, "tolerance": tolerance,
         "tolerance_abs": tolerance_abs, "bias": bias, "min_width": min_width, "max_width": max_width,
         "max_ratio": max_ratio, "ratio_range": ratio_range, "monotone": monotone, "multiple_of": multiple_of,
-        "pins": pin, "max_spread": max_spread,
+        "pins": pin, "max_spread": max_spread, "dp_work": dp_work,
     }  # fmt: skip
     try:
         problem, settings = problem_from_options(config_path, flags)
-        if dp_work is not None:
-            settings = replace(settings, dp_work=_whole(dp_work, "--dp-work", 0))
     except SpecError as exc:
         fail(str(exc))
     fmt = _format(format, out)

@@ -17,7 +17,7 @@ from .spec import Monotone
 
 __all__ = [
     "EXTRA", "OUTPUT", "PROBLEM", "RULES", "SOLVER", "BiasFlag", "BiasOpt", "ConfigOpt", "DepthsOpt",
-    "InputOpt", "MaxRatioOpt", "MaxSpreadOpt", "MaxWidthOpt", "MinWidthOpt", "MonotoneOpt",
+    "DpWorkOpt", "InputOpt", "MaxRatioOpt", "MaxSpreadOpt", "MaxWidthOpt", "MinWidthOpt", "MonotoneOpt",
     "MultipleOfOpt", "N", "OutOpt", "OutputOpt", "ParamsOpt", "PinOpt", "RatioRangeOpt", "Text",
     "ToleranceAbsOpt", "ToleranceOpt", "opt",
 ]  # fmt: skip
@@ -69,6 +69,10 @@ PinOpt = Annotated[
     list[str] | None, opt("--pin", "Fix a width (repeatable); layers count from 1.", RULES, "L=WIDTH")
 ]
 MaxSpreadOpt = Annotated[Text, opt("--max-spread", "Max width - min width <= S.", RULES, "S")]
+DpWorkOpt = Annotated[
+    Text,
+    opt("--dp-work", "Exact searches' work per depth, in 64-bit words (default 1e9, 2-4 s).", SOLVER, N),
+]
 
 # ---------------------------------------------------------------- output
 

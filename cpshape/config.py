@@ -9,7 +9,7 @@ that JSON is itself a config::
                             bias, same_count, prefer
     [problem.constraints]   min_width, max_width, max_ratio, ratio_range, monotone,
                             multiple_of, pins, max_spread
-    [solver]                time_limit, deterministic_limit, workers, seed
+    [solver]                time_limit, deterministic_limit, workers, seed, dp_work
 
 Every value is parsed on load, so a bad one is reported with its file, key and value; flags
 override file values key by key (:func:`merge`). Fractions are written as exact strings
@@ -251,6 +251,7 @@ KEYS: dict[str, Key] = {
     "deterministic_limit": Key("solver", _seconds),
     "workers": Key("solver", _at_least(1)),
     "seed": Key("solver", _at_least(0)),
+    "dp_work": Key("solver", _at_least(0)),
 }
 REQUIRED = ("input", "output", "params", "depths")
 #: Top-level keys of the solve (and pareto) JSON that are not config keys; ignored on load.
@@ -423,6 +424,7 @@ def settings_to_dict(settings: SolverSettings) -> dict[str, Any]:
         "deterministic_limit": settings.deterministic_limit,
         "workers": settings.workers,
         "seed": settings.seed,
+        "dp_work": settings.dp_work,
     }
 
 

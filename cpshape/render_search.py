@@ -128,7 +128,7 @@ def render_common(
 def pareto_document(
     problem: Problem, settings: SolverSettings, results: Sequence[DepthFrontier]
 ) -> dict[str, Any]:
-    """``{"cpshape", "problem", "solver", "dp_work", "band", "results": [{"depth", "status",
+    """``{"cpshape", "problem", "solver", "band", "results": [{"depth", "status",
     "stopped", "searched_up_to", "seconds", "frontier": [{"spread", "deviation", "params",
     "widths"}]}]}``; ``problem`` and ``solver`` are a valid ``--config``."""
     low, high = problem.band()
@@ -136,7 +136,6 @@ def pareto_document(
         "cpshape": package_versions()["cpshape"],
         "problem": problem_to_dict(problem),
         "solver": settings_to_dict(settings),
-        "dp_work": settings.dp_work,
         "band": [low, high],
         "results": [
             {

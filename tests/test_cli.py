@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -79,6 +80,7 @@ def test_help_lists_every_public_flag_and_examples() -> None:
         "--time-limit",
         "--workers",
         "--seed",
+        "--dp-work",
         "--format",
         "--out",
         "--config",
@@ -143,6 +145,8 @@ def test_other_formats(fake: FakeSolver, fmt: str, first: str) -> None:
             lambda p, s: (s.time_limit, s.workers, s.seed) == (2.5, 8, 42),
         ),
         (["--deterministic-limit", "3"], lambda p, s: s.deterministic_limit == 3.0),
+        (["--dp-work", "2e9"], lambda p, s: s.dp_work == 2 * 10**9),
+        (["--dp-work", "0"], lambda p, s: s.dp_work == 0),
     ],
 )
 def test_flag_families_reach_the_spec(fake: FakeSolver, flags: list[str], check: object) -> None:
@@ -174,6 +178,23 @@ def test_unknown_depth_exits_1(monkeypatch: pytest.MonkeyPatch) -> None:
     assert code == 1 and "unknown" in out
 
 
+def test_unproven_depths_point_at_the_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A feasible (unproven) depth exits 0 and says on stderr which limits to raise; a proven
+    run says nothing of the kind."""
+
+    def answer(problem: Problem, depth: int) -> DepthResult:
+        one = uniform_result(problem, depth)
+        return replace(one, status=Status.FEASIBLE) if depth == 2 else one
+
+    monkeypatch.setattr(solve_module, "solve", FakeSolver(answer))
+    code, _, err = run(*BASE, "--tolerance", "5%", "--dp-work", "5e6")
+    assert code == 0
+    assert "--dp-work, now 5,000,000 words" in err and "--deterministic-limit" in err
+    monkeypatch.setattr(solve_module, "solve", FakeSolver(lambda p, d: uniform_result(p, d)))
+    code, _, err = run(*BASE, "--tolerance", "5%")
+    assert code == 0 and "--dp-work" not in err
+
+
 @pytest.mark.parametrize(
     ("flags", "named"),
     [
@@ -201,6 +222,8 @@ def test_unknown_depth_exits_1(monkeypatch: pytest.MonkeyPatch) -> None:
         (["--monotone", "sideways"], "sideways"),
         (["--format", "yaml"], "yaml"),
         (["--workers", "0"], "0"),
+        (["--dp-work", "-1"], "--dp-work must be >= 0, got '-1'"),
+        (["--dp-work", "1.5"], "1.5"),
         (["--quiet", "--verbose"], "--quiet or --verbose"),
     ],
 )

@@ -288,7 +288,8 @@ def test_pareto_config_round_trip(tmp_path: Path) -> None:
     assert code == 1  # multiples of 2 give odd counts only: never exact
     assert "depth 3: infeasible" in err
     doc = json.loads(first.read_text())
-    assert doc["problem"]["constraints"]["multiple_of"] == 2 and doc["dp_work"] == SolverSettings().dp_work
+    assert doc["problem"]["constraints"]["multiple_of"] == 2
+    assert doc["solver"]["dp_work"] == SolverSettings().dp_work
     assert all(p["widths"][0] % 2 == 0 for r in doc["results"] for p in r["frontier"])
     code, again, _ = run("pareto", "--config", str(first), "-f", "json")
     strip = [{k: v for k, v in r.items() if k != "seconds"} for r in json.loads(again)["results"]]
