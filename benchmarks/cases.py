@@ -131,6 +131,10 @@ SUITE: tuple[Case, ...] = (
     Case("mnist-1e6-shared", 784, 10, 10**6, (1, 2, 4, 8), tolerance="0.01", shared=True),
     Case("mnist-1e8-shared", 784, 10, 10**8, (2, 4, 8, 16), tolerance="0.01", shared=True),
     Case("64x10-1e10-shared", 64, 10, 10**10, (2, 8, 32), tolerance="0.01", shared=True),
+    Case(
+        "mnist-1e8-shared-d5-12", 784, 10, 10**8, tuple(range(5, 13)), tolerance="0.01", shared=True,
+        note="the depth study: depths 5-12, one count (added 2026-12-01)",
+    ),
 )
 
 #: The --quick subset: every rule once, small to large P, no case the textbook model needs long for.

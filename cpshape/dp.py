@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from .counting import edge_count, uniform_count
-from .spec import Constraints, Monotone, Problem
+from .spec import Constraints, Monotone
 
 __all__ = [
     "BudgetExhausted",
@@ -43,7 +43,6 @@ __all__ = [
     "least_span",
     "pair_rule",
     "reach_windows",
-    "sound_bounds",
 ]
 
 PairRule = Callable[[int, int], bool]
@@ -415,28 +414,3 @@ def band_bits(reaches: Sequence[Reachable], low: int, high: int, budget: WorkBud
     for reach in reaches:
         total |= reach.band_bits(low, budget)
     return total & ((1 << (high - low + 1)) - 1)
-
-
-def sound_bounds(problem: Problem, depth: int, high: int) -> list[tuple[int, int]]:
-    """Width bounds per hidden layer that no shape with count <= ``high`` can break.
-
-    Width ``b_i`` multiplies its two neighbours (each at least the smallest allowed width,
-    or the input/output size at the ends), and every other term of the count is positive,
-    so ``b_i * (left + right + bias) <= high``. Nothing else is assumed: shapes far from
-    uniform, such as [70, 564] at 784 -> 10 and 100,000 weights, stay inside.
-    """
-    rules, q = problem.constraints, problem.constraints.multiple_of
-    floor = max(rules.min_width, q)
-    floor = -(-floor // q) * q
-    pins = rules.pin_map()
-    bounds = []
-    for i in range(1, depth + 1):
-        left = problem.input_size if i == 1 else floor
-        right = problem.output_size if i == depth else floor
-        top = high // (left + right + int(problem.bias))
-        if rules.max_width is not None:
-            top = min(top, rules.max_width)
-        top = top // q * q
-        lo, hi = (pins[i], pins[i]) if i in pins else (floor, top)
-        bounds.append((lo, hi))
-    return bounds

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from .dp import sound_bounds
+from .scan import sound_bounds
 from .spec import Monotone, Problem
 
 __all__ = ["DepthVars", "ShapeModel", "build_model"]

@@ -11,6 +11,7 @@ the bounded search (:mod:`cpshape.bounded`), the aggregate DP or the window DP.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 from .aggregate import aggregate_applies, reach_aggregate
@@ -25,9 +26,8 @@ from .dp import (
     canonical_widths,
     least_span,
     reach_windows,
-    sound_bounds,
 )
-from .spec import Prefer, Problem
+from .spec import Constraints, Monotone, Prefer, Problem
 from .twolayer import WORK_PER_SPREAD, reach_line, reach_pairs, shapes_with_count
 
 __all__ = [
@@ -40,8 +40,79 @@ __all__ = [
     "residue_possible",
     "salvage",
     "scan",
+    "sound_bounds",
     "span_limit",
 ]
+
+def sound_bounds(problem: Problem, depth: int, high: int) -> list[tuple[int, int]]:
+    """Width bounds per hidden layer that no shape with count <= ``high`` can break.
+
+    Width ``b_i`` multiplies its two neighbours (each at least the smallest allowed width,
+    or the input/output size at the ends), and every other term of the count is positive,
+    so ``b_i * (left + right + bias) <= high``. The pair rules then carry each layer's
+    bounds to its neighbours (:func:`_along_the_chain`). Nothing else is assumed: shapes far
+    from uniform, such as [70, 564] at 784 -> 10 and 100,000 weights, stay inside. A layer
+    whose bounds cross (``lo > hi``) has no valid width.
+    """
+    rules, q = problem.constraints, problem.constraints.multiple_of
+    floor = max(rules.min_width, q)
+    floor = -(-floor // q) * q
+    pins = rules.pin_map()
+    bounds = []
+    for i in range(1, depth + 1):
+        left = problem.input_size if i == 1 else floor
+        right = problem.output_size if i == depth else floor
+        top = high // (left + right + int(problem.bias))
+        if rules.max_width is not None:
+            top = min(top, rules.max_width)
+        top = top // q * q
+        lo, hi = (pins[i], pins[i]) if i in pins else (floor, top)
+        bounds.append((lo, hi))
+    return _along_the_chain(bounds, problem.constraints)
+
+
+def _along_the_chain(bounds: list[tuple[int, int]], rules: Constraints) -> list[tuple[int, int]]:
+    """Bounds tightened by the pair rules between neighbours ``x -> y``: every rule is
+    ``down * x <= y <= up * x`` (a ratio range ``lo <= x/y <= hi`` gives ``x/hi <= y <= x/lo``,
+    a max ratio ``r`` gives ``x/r <= y <= r*x``, an order rule a factor 1), so bounds pass
+    forwards (``y <= up * hi(x)``, ``y >= down * lo(x)``) and backwards (``x <= hi(y) / down``,
+    ``x >= lo(y) / up``), rounded inwards to multiples of q, until nothing changes."""
+    up: Fraction | None = None
+    down = Fraction(0)
+    if rules.max_ratio is not None:
+        up, down = rules.max_ratio, 1 / rules.max_ratio
+    if rules.ratio_range is not None:
+        lo, hi = rules.ratio_range
+        up, down = min(up, 1 / lo) if up is not None else 1 / lo, max(down, 1 / hi)
+    if rules.monotone is Monotone.NON_INCREASING:
+        up = min(up, Fraction(1)) if up is not None else Fraction(1)
+    elif rules.monotone is Monotone.NON_DECREASING:
+        down = max(down, Fraction(1))
+    if up is None and not down:
+        return bounds
+    q = rules.multiple_of
+    los, his = [lo for lo, _ in bounds], [hi for _, hi in bounds]
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(bounds) - 1):
+            for j, k, grow, shrink in ((i, i + 1, up, down), (i + 1, i, _inverse(down), _inverse(up))):
+                hi = his[k] if grow is None else min(his[k], math.floor(grow * his[j]) // q * q)
+                lo = max(los[k], -(-math.ceil(shrink * los[j]) // q) * q) if shrink else los[k]
+                if (lo, hi) != (los[k], his[k]):
+                    los[k], his[k], changed = lo, hi, True
+            if any(lo > hi for lo, hi in zip(los, his, strict=True)):
+                return list(zip(los, his, strict=True))  # no valid width: stop here
+    return list(zip(los, his, strict=True))
+
+
+def _inverse(factor: Fraction | None) -> Fraction | None:
+    """``1 / factor`` for the reverse direction: a missing upper factor (``None``) becomes a
+    lower factor 0 (no bound), and a lower factor 0 a missing upper factor."""
+    if factor is None:
+        return Fraction(0)
+    return None if factor == 0 else 1 / factor
+
 
 def span_limit(problem: Problem, m: int, high: int) -> int:
     """Largest spread (in multiples of q) any valid shape of depth ``m`` can have."""

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 from reference import all_shapes, shapes
 
-from cpshape.dp import sound_bounds
 from cpshape.model import ShapeModel, build_model
+from cpshape.scan import sound_bounds
 from cpshape.spec import INT64_LIMIT, Constraints, Problem
 
 Domain = tuple[int, ...]
@@ -244,17 +244,23 @@ def test_model_accepts_exactly_the_valid_shapes(
     assert model_shapes(p, m) == expected
 
 
-@settings(max_examples=150, derandomize=True, deadline=None)
+@settings(max_examples=300, derandomize=True, deadline=None)
 @given(
     a=st.integers(1, 6), c=st.integers(1, 6), m=st.integers(1, 3), bias=st.booleans(),
     high=st.integers(2, 70), q=st.sampled_from([1, 2, 3]), min_width=st.integers(1, 4),
     pin=st.sampled_from([None, (1, 6), (2, 6)]),
+    pair=st.sampled_from([{}, {"monotone": "non-increasing"}, {"monotone": "non-decreasing"},
+                          {"max_ratio": 2}, {"ratio_range": (1, 2)}, {"ratio_range": ("1/3", "1/2")},
+                          {"ratio_range": ("2/3", "3/2"), "monotone": "non-decreasing"}]),
 )
 def test_sound_bounds_keep_every_valid_shape(
-    a: int, c: int, m: int, bias: bool, high: int, q: int, min_width: int, pin: tuple[int, int] | None
+    a: int, c: int, m: int, bias: bool, high: int, q: int, min_width: int, pin: tuple[int, int] | None,
+    pair: dict[str, Any],
 ) -> None:
+    """Every valid shape (pins and pair rules included: they carry bounds along the chain)
+    lies inside the bounds."""
     pins = (pin,) if pin is not None and pin[0] <= m else ()
-    rules = Constraints(multiple_of=q, min_width=min_width, pins=pins)
+    rules = Constraints(multiple_of=q, min_width=min_width, pins=pins, **pair)
     p = Problem(a, c, high, (m,), bias=bias, constraints=rules)
     bounds = sound_bounds(p, m, high)
     assert len(bounds) == m
@@ -271,3 +277,17 @@ def test_sound_bounds_keep_far_from_uniform_shape() -> None:
     names = variables(build_model(p, [2], p.band()))
     assert names["d2_units_1"][0] <= 70 <= names["d2_units_1"][1]
     assert names["d2_units_2"][0] <= 564 <= names["d2_units_2"][1]
+
+
+def test_pair_rules_narrow_the_bounds_along_the_chain() -> None:
+    """784 -> 10 at 10,000 weights: the first width is at most 12 (784 * 13 > 10,000); a
+    non-increasing chain (ratio range 1:2) keeps every width at or below it. With the first
+    pinned to 12, halving at most bounds each next width from below: 6, 3, 2, 1."""
+    rules = Constraints(ratio_range=(1, 2))
+    p = Problem(784, 10, 10_000, (5,), constraints=rules)
+    bounds = sound_bounds(p, 5, 10_000)
+    assert bounds[0] == (1, 12) and all(hi <= 12 for _, hi in bounds)
+    plain = sound_bounds(Problem(784, 10, 10_000, (5,)), 5, 10_000)
+    assert max(hi for _, hi in plain) > 12  # without the rule nothing caps the later widths
+    pinned = Problem(784, 10, 10_000, (5,), constraints=Constraints(ratio_range=(1, 2), pins=((1, 12),)))
+    assert [lo for lo, _ in sound_bounds(pinned, 5, 10_000)] == [12, 6, 3, 2, 1]

@@ -3,6 +3,7 @@ both paths (exact DP and `dp_work=0` CP-SAT), determinism and verification."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from typing import Any
 
@@ -304,3 +305,24 @@ def test_verify_rejects_tampered_results() -> None:
         verify(odd_p, tampered_rule)
     infeasible = DepthResult(3, Status.INFEASIBLE)
     assert verify(p, infeasible) is infeasible
+
+
+def test_ordered_chain_with_a_wide_input_is_settled_by_its_bounds() -> None:
+    """784 -> 10, exactly 10,000 weights, depths 5-6, widths narrowing by at most half: the
+    first width is at most 12, so every width is (the order rule carries the bound along the
+    chain) and the search space is tiny. The answers match an enumeration of every
+    non-increasing chain of widths <= 12 (this once took minutes: the spans were scanned up
+    to the unbounded input-free limit)."""
+    rules = Constraints(ratio_range=(1, 2))
+    for depth in (5, 6):
+        expected = None
+        for desc in itertools.combinations_with_replacement(range(12, 0, -1), depth):
+            halving = all(x <= 2 * y for x, y in itertools.pairwise(desc))
+            if halving and plain_count(784, desc, 10, True) == 10_000:
+                key = (desc[0] - desc[-1], desc)
+                expected = key if expected is None or key < expected else expected
+        (r,) = solve(Problem(784, 10, 10_000, (depth,), constraints=rules)).results
+        if expected is None:
+            assert r.status == "infeasible"
+        else:
+            assert r.status == "optimal" and (r.spread, r.widths) == expected
