@@ -22,6 +22,7 @@ from .dp import (
     Reachable,
     Stopped,
     WorkBudget,
+    band_bits,
     best_count,
     canonical_widths,
     least_span,
@@ -43,6 +44,10 @@ __all__ = [
     "sound_bounds",
     "span_limit",
 ]
+
+#: Nearest counts: spans up to which the window DPs list the side band in one go.
+NEAREST_LISTING_SPAN = 32
+
 
 def sound_bounds(problem: Problem, depth: int, high: int) -> list[tuple[int, int]]:
     """Width bounds per hidden layer that no shape with count <= ``high`` can break.
@@ -279,13 +284,22 @@ def nearest_exact(
     """The greatest (``sign = -1``) or least (``sign = 1``) achievable count in ``band``, by
     deciding counts one at a time from the end nearest the target, skipping those the residue
     certificate rules out: closed form at depth 1, divisors at depth 2, the least-span scan
-    above. Raises ``BudgetExhausted`` or ``Stopped`` when the budget ends first.
+    above. Where the rules leave at most ``NEAREST_LISTING_SPAN`` spreads in all, the window
+    DPs list every count of the band at once instead. Raises ``BudgetExhausted`` or
+    ``Stopped`` when the budget ends first.
     """
     low, high = band
     dp = depth_dp(problem, m)
     if m == 1:
         pieces = reach_line(dp.input_size, dp.output_size, dp.bias, dp.rules, low, high)
         return None if not pieces else (pieces[0].floor(high) if sign < 0 else pieces[0].ceil(low))
+    limit = span_limit(problem, m, high)
+    if m > 2 and limit <= NEAREST_LISTING_SPAN:
+        # few spreads are possible at all: list every count of the side band at once
+        bits = band_bits(reach_upto(dp, limit, low, high, budget, listing=True), low, high, budget)
+        if not bits:
+            return None
+        return low + bits.bit_length() - 1 if sign < 0 else low + (bits & -bits).bit_length() - 1
     g, residue = residue_class(problem)
     n = high - (high - residue) % g if sign < 0 else low + (residue - low) % g
     while low <= n <= high:

@@ -31,7 +31,7 @@ from .twolayer import LineReach, reach_line
 __all__ = ["solve_shared"]
 
 #: Depth 1 joins with at most this many counts in the band: each is tried at every depth.
-SHARED_CANDIDATES = 32
+SHARED_CANDIDATES = 512
 #: Deviation first: counts tried at every depth, outwards from the target.
 SHARED_SCAN = 64
 
@@ -62,6 +62,8 @@ def solve_shared(
         found = _shared_by_candidates(problem, settings, joinable, band, solved)
         if found is None:
             found = _shared_count_exact(problem, settings, joinable, floors, band, solved)
+        elif found[0] is None:  # proven: no count is common to every depth; CP-SAT picks who joins
+            found = None
     elif settings.dp_work:
         found = _shared_by_deviation(problem, settings, joinable, band, solved)
     if found is None:
@@ -97,11 +99,12 @@ def _shared_by_candidates(
     depths: list[int],
     band: tuple[int, int],
     solved: dict[int, dict[int, DepthResult]],
-) -> tuple[int, bool] | None:
+) -> tuple[int | None, bool] | None:
     """The shared count when depth 1 joins and has few counts in the band: every other
     depth is solved exactly at each of them, closest to the target first, each with a spread
-    cap that only a better count could meet. ``None`` when this does not apply, some solve
-    was not proven, or no count of depth 1 is common to every depth.
+    cap that only a better count could meet. ``None`` when this does not apply or some solve
+    was not proven; ``(None, True)`` when it is proven that no count of depth 1 (so no count
+    at all) is common to every depth.
     """
     if 1 not in depths:
         return None
@@ -126,7 +129,7 @@ def _shared_by_candidates(
         if last.status is not Status.OPTIMAL:
             return None
         best = (max(r.spread or 0 for r in results.values()), n)
-    return None if best is None else (best[1], True)
+    return (None, True) if best is None else (best[1], True)
 
 
 def _shared_by_deviation(

@@ -193,3 +193,19 @@ def test_shared_deviation_first_large() -> None:
     for r in report.results:
         assert r.status == "optimal" and r.joined and r.proof != "cp-sat"
         assert plain_count(784, r.widths, 10, True) == n
+
+
+def test_depth1_counts_shared_by_nobody_skip_the_span_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Depth 1 reaches the band, but none of its counts is common to every depth: the exact
+    solves at each of them prove it, so the span scan (which would run to its limit) is
+    skipped and the CP-SAT model decides which depths join, matching brute force."""
+    import cpshape.shared as shared_module
+
+    def no_scan(*args: object) -> None:
+        raise AssertionError("the span scan ran")
+
+    monkeypatch.setattr(shared_module, "_shared_count_exact", no_scan)
+    rules = Constraints(max_width=W)
+    p = Problem(3, 2, 18, (1, 2, 3), bias=False, tolerance_abs=2, constraints=rules, same_count=True)
+    report = check_shared(p, W)[0]
+    assert report.by_depth(1).status == "optimal" and not report.by_depth(1).joined
