@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from .common import closest_common_count
-from .dp import Stopped, least_span
+from .dp import Stopped, WorkBudget, least_span
 from .model import build_model
 from .result import DepthResult, Status, verify
 from .scan import depth_dp, span_limit
@@ -102,9 +102,10 @@ def _shared_by_candidates(
 ) -> tuple[int | None, bool] | None:
     """The shared count when depth 1 joins and has few counts in the band: every other
     depth is solved exactly at each of them, closest to the target first, each with a spread
-    cap that only a better count could meet. ``None`` when this does not apply or some solve
-    was not proven; ``(None, True)`` when it is proven that no count of depth 1 (so no count
-    at all) is common to every depth.
+    cap that only a better count could meet, all drawing on one ``dp_work`` budget. ``None``
+    when this does not apply, some solve was not proven or the budget ran out; ``(None,
+    True)`` when it is proven that no count of depth 1 (so no count at all) is common to
+    every depth.
     """
     if 1 not in depths:
         return None
@@ -115,14 +116,16 @@ def _shared_by_candidates(
     counts = [line.count(u) for u in range(line.u_lo, line.u_hi + 1)]
     candidates = sorted(counts, key=lambda n: (abs(n - target), n))
     others = [m for m in depths if m != 1]
-    share = replace(settings, dp_work=settings.dp_work // max(1, len(candidates) * len(others)))
+    pool = settings.exact_budget(time.perf_counter())  # one budget for every solve here
     best: tuple[int, int] | None = None  # (largest spread, count)
     for n in candidates:
         if best is not None:
             cap = best[0] - 1  # a later count must do strictly better
         if cap is not None and cap < 0:
             break
-        results = _solve_at(problem, share, others, n, solved, cap)
+        if pool.exhausted:
+            return None
+        results = _solve_at(problem, settings, others, n, solved, cap, pool)
         last = list(results.values())[-1]
         if last.status is Status.INFEASIBLE:
             continue
@@ -144,7 +147,7 @@ def _shared_by_deviation(
     With depth 1 joining, the candidates are depth 1's own counts (closed form: any other
     count misses it), else every count outwards from the target. ``None`` when no common
     count is among the first ``SHARED_SCAN`` candidates, or some solve is not proven, or the
-    solves reach ``SHARED_SCAN + 4 * len(depths)`` (each gets ``dp_work / (2 * len(depths))``).
+    solves, which share one ``dp_work`` budget, use it up.
     """
     target, (low, high) = problem.params, band
     others = sorted(m for m in depths if m != 1)  # shallow depths are sparse: they miss first
@@ -152,14 +155,14 @@ def _shared_by_deviation(
     if 1 in depths:
         sizes = (problem.input_size, problem.output_size, problem.bias)
         (line,) = reach_line(*sizes, problem.constraints, *band)
-    share = replace(settings, dp_work=max(1, settings.dp_work // (2 * len(depths))))
-    solves, limit = 0, SHARED_SCAN + 4 * len(depths)
+    pool = settings.exact_budget(time.perf_counter())  # one budget for every solve here
     for n in itertools.islice(_outwards(target, low, high, line), SHARED_SCAN):
-        results = _solve_at(problem, share, others, n, solved)
-        solves += len(results)
+        if pool.exhausted:
+            return None
+        results = _solve_at(problem, settings, others, n, solved, pool=pool)
         if n in solved:  # every depth proven at n
             return n, True
-        if list(results.values())[-1].status is not Status.INFEASIBLE or solves >= limit:
+        if list(results.values())[-1].status is not Status.INFEASIBLE:
             return None
     return None
 
@@ -231,16 +234,18 @@ def _solve_at(
     count: int,
     solved: dict[int, dict[int, DepthResult]],
     cap: int | None = None,
+    pool: WorkBudget | None = None,
 ) -> dict[int, DepthResult]:
-    """Each depth solved exactly at ``count`` (spreads at most ``cap``), stopping at the first
-    depth not proven optimal there (its result comes last). A complete, proven set is kept in
-    ``solved``: no spread is capped below its optimum, so the final answer can reuse it."""
+    """Each depth solved exactly at ``count`` (spreads at most ``cap``; the exact searches
+    drawing on ``pool`` if given), stopping at the first depth not proven optimal there (its
+    result comes last). A complete, proven set is kept in ``solved``: no spread is capped
+    below its optimum, so the final answer can reuse it."""
     exact = replace(problem, params=count, tolerance=0, tolerance_abs=None)
     if cap is not None:
         exact = replace(exact, constraints=replace(problem.constraints, max_spread=cap))
     results: dict[int, DepthResult] = {}
     for m in depths:
-        results[m] = _solve_depth(exact, settings, m, (count, count), nearest=False)
+        results[m] = _solve_depth(exact, settings, m, (count, count), nearest=False, pool=pool)
         if results[m].status is not Status.OPTIMAL:
             return results
     solved[count] = results

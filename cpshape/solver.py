@@ -23,7 +23,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from . import __version__
-from .dp import BudgetExhausted, Stopped
+from .dp import BudgetExhausted, Stopped, WorkBudget
 from .ends import MAX_DEPTH as ENDS_MAX_DEPTH
 from .ends import solve_by_ends
 from .model import ShapeModel, build_model
@@ -84,9 +84,16 @@ def _ortools_version() -> str:
 
 # ----------------------------------------------------------------------- per depth
 def _solve_depth(
-    problem: Problem, settings: SolverSettings, m: int, band: tuple[int, int], nearest: bool = True
+    problem: Problem,
+    settings: SolverSettings,
+    m: int,
+    band: tuple[int, int],
+    nearest: bool = True,
+    pool: WorkBudget | None = None,
 ) -> DepthResult:
-    """One depth, every stage; ``nearest``: find the nearest counts when the band is empty."""
+    """One depth, every stage; ``nearest``: find the nearest counts when the band is empty;
+    ``pool``: the exact searches draw on this budget (shared by several solves) instead of
+    their own ``dp_work``."""
     start = time.perf_counter()
     high = band[1]
     if settings.dp_work == 0:  # CP-SAT alone, no exact method in front of it
@@ -99,7 +106,7 @@ def _solve_depth(
             if not found:
                 return _infeasible(problem, settings, m, band, start, "divisors", nearest)
             return _proven(problem, m, found, band, start, "divisors")
-    dp, budget = depth_dp(problem, m), settings.exact_budget(start)
+    dp, budget = depth_dp(problem, m), settings.exact_budget(start) if pool is None else pool
     limit = span_limit(problem, m, high)
     spread_floor = 0  # spreads (in multiples of q) below this are proven not to reach the band
     partial: list[tuple[int, Any]] = []  # shapes a stopped span scan had found, for CP-SAT's hint

@@ -209,3 +209,18 @@ def test_depth1_counts_shared_by_nobody_skip_the_span_scan(monkeypatch: pytest.M
     p = Problem(3, 2, 18, (1, 2, 3), bias=False, tolerance_abs=2, constraints=rules, same_count=True)
     report = check_shared(p, W)[0]
     assert report.by_depth(1).status == "optimal" and not report.by_depth(1).joined
+
+
+@pytest.mark.parametrize("prefer", ["spread", "deviation"])
+def test_shared_with_almost_no_exact_budget_still_matches_brute_force(prefer: str) -> None:
+    """The exact solves at the candidate counts share one budget; when it runs out they stop,
+    and the answer (from the span scan or CP-SAT) still matches brute force."""
+    rules = Constraints(max_width=W)
+    p = Problem(3, 2, 33, (1, 2, 3), bias=False, tolerance_abs=4, constraints=rules, same_count=True,
+                prefer=prefer)
+    expected = shared_best(p, W)
+    assert expected is not None
+    report = solve(p, SolverSettings(dp_work=50))
+    assert report.shared_count == expected[0]
+    for m, widths in expected[1].items():
+        assert report.by_depth(m).widths == widths
