@@ -210,10 +210,11 @@ class AggregateReach:
         chosen: list[int] = []
         prev = None
         alive: list[tuple[int, int, int]] = []
+        mono = _monotone(self.dp) or Monotone.NONE
         for i in range(m):
             weight = 1 if i in (0, m - 1) else 2
             for d in range(tb.span + 1):
-                if prev is not None and not _allowed(_monotone(self.dp) or Monotone.NONE, prev, d):
+                if prev is not None and not _allowed(mono, prev, d):
                     continue
                 nxt = []
                 if i == 0:  # the first offset is part of each solution's count
@@ -311,14 +312,18 @@ class AggregateCounts:
         """The bases whose counts can meet ``[lo, hi]``."""
         return range(bisect.bisect_left(self.tops, lo), bisect.bisect_right(self.f0, hi))
 
-    def _masked(self, lo: int, hi: int) -> bool:
-        """Whether :meth:`counts` marks ``[lo, hi]`` in a mask (dense enough, small enough)."""
-        return hi - lo < min(MASK_BAND, MASK_DENSITY * self.pairs * len(self._bases(lo, hi)))
+    def _plan(self, lo: int, hi: int) -> tuple[range, bool, int]:
+        """How :meth:`counts` lists ``[lo, hi]``: the bases whose counts meet it, whether they
+        are marked in a mask (dense enough, small enough) rather than sorted, and the budget
+        words that takes."""
+        bases = self._bases(lo, hi)
+        steps = self.pairs * len(bases)
+        masked = hi - lo < min(MASK_BAND, MASK_DENSITY * steps)
+        return bases, masked, LIST_WORDS * steps + (hi - lo) // 16 if masked else SORT_WORDS * steps
 
     def list_cost(self, lo: int, hi: int) -> int:
         """Budget words :meth:`counts` spends on ``[lo, hi]``."""
-        steps = self.pairs * len(self._bases(lo, hi))
-        return LIST_WORDS * steps + (hi - lo) // 16 if self._masked(lo, hi) else SORT_WORDS * steps
+        return self._plan(lo, hi)[2]
 
     def member_cost(self, n: int) -> int:
         """Budget words :meth:`member` spends on ``n`` counts (no table: beyond any listing)."""
@@ -327,10 +332,10 @@ class AggregateCounts:
     def counts(self, lo: int, hi: int, budget: WorkBudget) -> np.ndarray:
         """Every reachable count in ``[lo, hi]`` (inside the band), sorted, each once: marked in
         a mask of the range where that is small enough, else sorted."""
-        _spend(budget, self.list_cost(lo, hi))
-        bases = self._bases(lo, hi)
+        bases, masked, words = self._plan(lo, hi)
+        _spend(budget, words)
         width = hi - lo + 1
-        mask = np.zeros(width, bool) if self._masked(lo, hi) else None
+        mask = np.zeros(width, bool) if masked else None
         parts = []
         for i in bases:
             found = (self.f0[i] - lo) + self.step[i] * self.big_d + self.k

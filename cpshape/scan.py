@@ -106,8 +106,8 @@ def _along_the_chain(bounds: list[tuple[int, int]], rules: Constraints) -> list[
                 lo = max(los[k], -(-math.ceil(shrink * los[j]) // q) * q) if shrink else los[k]
                 if (lo, hi) != (los[k], his[k]):
                     los[k], his[k], changed = lo, hi, True
-            if any(lo > hi for lo, hi in zip(los, his, strict=True)):
-                return list(zip(los, his, strict=True))  # no valid width: stop here
+        if any(lo > hi for lo, hi in zip(los, his, strict=True)):
+            break  # no valid width: nothing more to learn
     return list(zip(los, his, strict=True))
 
 

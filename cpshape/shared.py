@@ -107,18 +107,14 @@ def _shared_by_candidates(
     True)`` when it is proven that no count of depth 1 (so no count at all) is common to
     every depth.
     """
-    if 1 not in depths:
-        return None
-    (line,) = reach_line(problem.input_size, problem.output_size, problem.bias, problem.constraints, *band)
-    if line.u_hi - line.u_lo + 1 > SHARED_CANDIDATES:
+    line = _depth1(problem, depths, band)
+    if line is None or line.u_hi - line.u_lo + 1 > SHARED_CANDIDATES:
         return None
     target, cap = problem.params, problem.constraints.max_spread
-    counts = [line.count(u) for u in range(line.u_lo, line.u_hi + 1)]
-    candidates = sorted(counts, key=lambda n: (abs(n - target), n))
     others = [m for m in depths if m != 1]
     pool = settings.exact_budget(time.perf_counter())  # one budget for every solve here
     best: tuple[int, int] | None = None  # (largest spread, count)
-    for n in candidates:
+    for n in _outwards(target, *band, line):
         if best is not None:
             cap = best[0] - 1  # a later count must do strictly better
         if cap is not None and cap < 0:
@@ -151,10 +147,7 @@ def _shared_by_deviation(
     """
     target, (low, high) = problem.params, band
     others = sorted(m for m in depths if m != 1)  # shallow depths are sparse: they miss first
-    line = None
-    if 1 in depths:
-        sizes = (problem.input_size, problem.output_size, problem.bias)
-        (line,) = reach_line(*sizes, problem.constraints, *band)
+    line = _depth1(problem, depths, band)
     pool = settings.exact_budget(time.perf_counter())  # one budget for every solve here
     for n in itertools.islice(_outwards(target, low, high, line), SHARED_SCAN):
         if pool.exhausted:
@@ -165,6 +158,14 @@ def _shared_by_deviation(
         if list(results.values())[-1].status is not Status.INFEASIBLE:
             return None
     return None
+
+
+def _depth1(problem: Problem, depths: list[int], band: tuple[int, int]) -> LineReach | None:
+    """Depth 1's counts in the band (closed form) when depth 1 is among ``depths``."""
+    if 1 not in depths:
+        return None
+    (line,) = reach_line(problem.input_size, problem.output_size, problem.bias, problem.constraints, *band)
+    return line
 
 
 def _outwards(target: int, low: int, high: int, line: LineReach | None) -> Iterator[int]:
