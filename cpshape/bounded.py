@@ -97,6 +97,8 @@ class _Search:
         if s + 1 <= _NUMPY_NODE:
             for row, layer in zip(self._open, self.layers, strict=True):
                 self._lists.append([*(x.tolist() for x in row), layer.tolist()])
+        # per (layer, column) on narrow spans: the offsets with a continuation, and their range
+        self._live: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
         # a node is a handful of numpy operations on the s+1 offsets, then one step per child
         self._cost = 64 * NODE_COST * (6 + (s + 1) // 64)
 
@@ -132,21 +134,22 @@ class _Search:
 
     def _children(self, i: int, j: int, e: int, column: int, vlo: int, vhi: int) -> list[int]:
         """The offsets of layer ``j`` after ``d_i = e`` whose range at ``column`` meets
-        ``[vlo, vhi]``, in increasing order: a few numpy operations on wide spans, a plain loop
-        over the two table columns on narrow ones (where it is faster)."""
-        tb, ok = self.tables, (self.layers[j] if i < 0 else self._open[j][e])
-        lo, hi = tb.lo[j][:, column], tb.hi[j][:, column]
-        if len(ok) > _NUMPY_NODE:
-            edge = self._edges[e]
+        ``[vlo, vhi]``, in increasing order: a few numpy operations on wide spans; on narrow
+        ones (where it is faster) a plain loop over the offsets that have a continuation at
+        that column, listed with their range once per (layer, column)."""
+        tb = self.tables
+        if len(self.layers[j]) > _NUMPY_NODE:
+            ok, edge = (self.layers[j] if i < 0 else self._open[j][e]), self._edges[e]
+            lo, hi = tb.lo[j][:, column], tb.hi[j][:, column]
             ok = ok & (lo <= hi) & (lo + edge <= min(vhi, _CLAMP)) & (hi + edge >= max(vlo, -_CLAMP))
             return np.flatnonzero(ok).tolist()
+        live = self._live.get((j, column))
+        if live is None:
+            rows = zip(tb.lo[j][:, column].tolist(), tb.hi[j][:, column].tolist(), strict=True)
+            live = [(f, low, high) for f, (low, high) in enumerate(rows) if low <= high]
+            self._live[(j, column)] = live
         qq_e, allowed = self.qq * e, self._lists[j][e if i >= 0 else -1]
-        rows = zip(allowed, lo.tolist(), hi.tolist(), strict=True)
-        return [
-            f
-            for f, (fits, low, high) in enumerate(rows)
-            if fits and low <= high and low + qq_e * f <= vhi and high + qq_e * f >= vlo
-        ]
+        return [f for f, low, high in live if allowed[f] and low + qq_e * f <= vhi and high + qq_e * f >= vlo]
 
 
 @dataclass(frozen=True)

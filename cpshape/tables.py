@@ -10,7 +10,9 @@ shape. Both are charged to the :class:`~cpshape.dp.WorkBudget`.
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -22,6 +24,12 @@ from .spec import Monotone
 NODE_COST = 250
 #: Table values are far inside this, so a wanted range may be clipped to it before numpy sees it.
 _CLAMP = 2**62
+#: A layer of the tables is built in one gather (rather than offset by offset) when it needs
+#: at most this many (offset, next offset, column) cells and has at most ``GATHER_WIDTH``
+#: columns per offset: there a few numpy calls beat a few per offset (as measured).
+GATHER_CELLS, GATHER_WIDTH = 1 << 14, 4
+#: Hulls spanning fewer aggregates than this tabulate their bounds at every ``D`` once.
+HULL_TABLE = 1 << 10
 
 @dataclass
 class _Tables:
@@ -98,7 +106,6 @@ def _build_tables(
     # One array holds (V, -V) so that a single minimum gives both Vmin and Vmax.
     dtype = _dtype(dp, s)
     big = np.iinfo(dtype).max // 2
-    offsets = np.arange(s + 1, dtype=dtype)
     sign = np.array([1, -1], dtype=dtype)[:, None, None]
     lo_all: list[np.ndarray] = [np.empty(0)] * m
     hi_all: list[np.ndarray] = [np.empty(0)] * m
@@ -119,28 +126,82 @@ def _build_tables(
         budget.spend(16 * (s + 1) + 16 * work)  # charged up front: an entry is ~1/4 word
         if budget.exhausted:
             raise BudgetExhausted
-        nxt = np.full((2, s + 1, width), big, dtype=dtype)
-        scratch = np.empty(2 * (s + 1) * width, dtype=dtype)  # reused: no fresh pages per offset
-        for e in range(s + 1):
-            if not layers[i][e]:
-                continue
-            ok = pairs[e]
-            shift = weight[i] * e
-            first, last = cols[e]
-            if not ok.any() or first >= last:
-                continue
-            lo_col = start[i] + first - shift - below
-            sub = both[:, :, lo_col : lo_col + last - first]
-            sub = sub if ok.all() else sub[:, ok]
-            edge = sign * ((q * q * e) * offsets[ok])[None, :, None]
-            total = scratch[: sub.size].reshape(sub.shape)
-            best = np.add(sub, edge, out=total).min(axis=1)
-            live = best < big // 2
-            g = np.array([gain[i][e], -gain[i][e]], dtype=dtype)[:, None]
-            nxt[:, e, first:last] = np.where(live, best + g, big)
-        both = nxt
+        g = sign[:, :, 0] * np.array(gain[i], dtype=dtype)[None, :]  # (2, s+1): +gain, -gain
+        gathered = width <= GATHER_WIDTH * (s + 1) and (s + 1) ** 2 * width <= GATHER_CELLS
+        step = _layer_gathered if gathered else _layer_by_offset
+        both = step(both, pairs, layers[i], width, cols, start[i] - below, weight[i], q * q, g, big)
         lo_all[i], hi_all[i] = both[0], -both[1]
     return _Tables(lo_all, hi_all, start, gain, weight)
+
+
+def _layer_by_offset(
+    both: np.ndarray,
+    pairs: np.ndarray,
+    layer: np.ndarray,
+    width: int,
+    cols: list[tuple[int, int]],
+    shift0: int,
+    weight: int,
+    qq: int,
+    g: np.ndarray,
+    big: int,
+) -> np.ndarray:
+    """One layer of :func:`_build_tables`, offset by offset: ``out[:, e, c]`` is the least
+    ``both[:, f, c + shift0 - weight*e] + sign*qq*e*f`` over the ``f`` that ``pairs[e]``
+    allows, plus ``g[:, e]``; ``big`` where nothing continues (``both`` holds ``(V, -V)``)."""
+    s1, dtype = both.shape[1], both.dtype
+    offsets = np.arange(s1, dtype=dtype)
+    sign = np.array([1, -1], dtype=dtype)[:, None, None]
+    out = np.full((2, s1, width), big, dtype=dtype)
+    scratch = np.empty(2 * s1 * max(width, 1), dtype=dtype)  # reused: no fresh pages per offset
+    for e in range(s1):
+        if not layer[e]:
+            continue
+        ok = pairs[e]
+        first, last = cols[e]
+        if not ok.any() or first >= last:
+            continue
+        lo_col = first + shift0 - weight * e
+        sub = both[:, :, lo_col : lo_col + last - first]
+        sub = sub if ok.all() else sub[:, ok]
+        edge = sign * ((qq * e) * offsets[ok])[None, :, None]
+        total = scratch[: sub.size].reshape(sub.shape)
+        best = np.add(sub, edge, out=total).min(axis=1)
+        live = best < big // 2
+        out[:, e, first:last] = np.where(live, best + g[:, e, None], big)
+    return out
+
+
+def _layer_gathered(
+    both: np.ndarray,
+    pairs: np.ndarray,
+    layer: np.ndarray,
+    width: int,
+    cols: list[tuple[int, int]],
+    shift0: int,
+    weight: int,
+    qq: int,
+    g: np.ndarray,
+    big: int,
+) -> np.ndarray:
+    """The same layer in one go for small tables: every offset's columns gathered at once from
+    ``both`` padded with ``big`` (a handful of numpy calls instead of a few per offset)."""
+    s1, below, dtype = both.shape[1], both.shape[2], both.dtype
+    # column c of offset e reads column c + shift0 - weight*e of the layer below
+    e = np.arange(s1)
+    index = np.arange(width)[None, :] + (shift0 - weight * e)[:, None]  # (e, c)
+    pad = max(0, -int(index.min(initial=0)))
+    padded = np.full((2, s1, pad + below + max(0, int(index.max(initial=0)) - below + 1)), big, dtype=dtype)
+    padded[:, :, pad : pad + below] = both
+    gathered = padded[:, :, index + pad]  # (2, f, e, c)
+    offsets = np.arange(s1, dtype=dtype)
+    edge = np.array([1, -1], dtype=dtype)[:, None, None] * (qq * np.outer(offsets, offsets)).astype(dtype)
+    total = gathered + edge.transpose(0, 2, 1)[:, :, :, None]  # edge[f, e] = qq*e*f, symmetric
+    if not pairs.all():
+        total = np.where(pairs.T[None, :, :, None], total, big)
+    best = total.min(axis=1)  # (2, e, c)
+    live = (best < big // 2) & layer[None, :, None]
+    return np.where(live, best + g[:, :, None], big)
 
 
 @dataclass(frozen=True)
@@ -156,11 +217,11 @@ class _Hull:
     lower: list[tuple[int, int]]
     upper: list[tuple[int, int]]
 
-    @property
+    @cached_property
     def vmin(self) -> int:
         return min(v for _, v in self.lower)
 
-    @property
+    @cached_property
     def vmax(self) -> int:
         return max(v for _, v in self.upper)
 
@@ -169,18 +230,48 @@ class _Hull:
         lower, upper = self.lower, self.upper
         if not lower[0][0] <= big_d <= lower[-1][0]:
             return None
+        if self._at is not None:
+            return self._at[0][big_d - lower[0][0]], self._at[1][big_d - lower[0][0]]
         return _chord(lower, big_d, up=True), _chord(upper, big_d, up=False)
+
+    @cached_property
+    def _at(self) -> tuple[list[int], list[int]] | None:
+        """Both bounds at every ``D`` of the hull, by walking its edges once (``None`` when it
+        spans more than ``HULL_TABLE`` aggregates: then each is found by bisection)."""
+        if self.lower[-1][0] - self.lower[0][0] >= HULL_TABLE:
+            return None
+        return _walk(self.lower, up=True), _walk(self.upper, up=False)
 
     def aggregates(self, qq_w: int, lo: int, hi: int) -> list[int]:
         """The ``D`` at which a count in ``[lo, hi]`` minus ``F0`` (``q^2*w*D + V``) may lie."""
-        d_lo = max(self.lower[0][0], -((self.vmax - lo) // qq_w))
+        first = self.lower[0][0]
+        d_lo = max(first, -((self.vmax - lo) // qq_w))
         d_hi = min(self.lower[-1][0], (hi - self.vmin) // qq_w)
+        if self._at is not None:
+            low_at, high_at = self._at
+            return [
+                d
+                for d in range(d_lo, d_hi + 1)
+                if lo - qq_w * d <= high_at[d - first] and hi - qq_w * d >= low_at[d - first]
+            ]
         found = []
         for big_d in range(d_lo, d_hi + 1):
             v = self.bounds(big_d)
             if v is not None and lo - qq_w * big_d <= v[1] and hi - qq_w * big_d >= v[0]:
                 found.append(big_d)
         return found
+
+
+def _walk(hull: list[tuple[int, int]], up: bool) -> list[int]:
+    """The hull's value at every ``x`` from its first vertex to its last, rounded up (``up``)
+    or down, exactly (as :func:`_chord`)."""
+    values = [hull[0][1]]
+    for (x1, y1), (x2, y2) in itertools.pairwise(hull):
+        den = x2 - x1
+        for x in range(x1 + 1, x2 + 1):
+            num = y1 * den + (y2 - y1) * (x - x1)
+            values.append(-(-num // den) if up else num // den)
+    return values
 
 
 def _chord(hull: list[tuple[int, int]], x: int, up: bool) -> int:

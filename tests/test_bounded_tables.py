@@ -10,9 +10,10 @@ import pytest
 from _rules import medium_problem, random_rules
 
 from cpshape import Constraints, Problem
+from cpshape import tables as tables_module
 from cpshape.bounded import relaxed_floor
 from cpshape.dp import DepthDP, WorkBudget, reach_windows
-from cpshape.tables import _bands, _build_tables, _hull, _linear_gain, _masks
+from cpshape.tables import _bands, _build_tables, _chord, _hull, _linear_gain, _masks
 
 
 def _random_rules(rng: random.Random) -> dict[str, object]:
@@ -64,10 +65,16 @@ def _straightforward(dp: DepthDP, span: int, pairs, layers) -> list[list[dict[in
     return ref
 
 
+@pytest.mark.parametrize("gather", [True, False], ids=["gathered", "by-offset"])
 @pytest.mark.parametrize("seed", range(40))
-def test_tables_equal_the_straightforward_construction(seed: int) -> None:
+def test_tables_equal_the_straightforward_construction(
+    seed: int, gather: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every entry of the numpy tables, full or cut to a band of aggregates, is what plain
-    loops give: the least and greatest ``V``, or dead (``lo > hi``) where no continuation is."""
+    loops give: the least and greatest ``V``, or dead (``lo > hi``) where no continuation is.
+    Both ways of building a layer (one gather, or offset by offset) are checked."""
+    monkeypatch.setattr(tables_module, "GATHER_CELLS", 2**62 if gather else -1)
+    monkeypatch.setattr(tables_module, "GATHER_WIDTH", 2**62)
     rng = random.Random(seed)
     for _ in range(5):
         dp, span, pairs, layers = _random_window(rng)
@@ -118,11 +125,16 @@ def _cross(o: tuple[int, int], a: tuple[int, int], b: tuple[int, int]) -> int:
     return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
 
 
+@pytest.mark.parametrize("tabulated", [True, False], ids=["tabulated", "bisected"])
 @pytest.mark.parametrize("seed", range(40))
-def test_hulls_are_the_convex_hulls_of_the_shapes(seed: int) -> None:
+def test_hulls_are_the_convex_hulls_of_the_shapes(
+    seed: int, tabulated: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The hulls' vertices are shapes, every shape lies between the two hulls, and the hulls are
     convex (lower) and concave (upper): exactly the convex hull of the points ``(D, V)``. Their
-    integer bounds therefore hold for every shape, and agree with the tables' root."""
+    integer bounds therefore hold for every shape, and agree with the tables' root. Both ways
+    of reading the bounds (tabulated once, or by bisection per ``D``) are checked."""
+    monkeypatch.setattr(tables_module, "HULL_TABLE", 2**62 if tabulated else 0)
     rng = random.Random(1000 + seed)
     for _ in range(4):
         dp, span, pairs, layers = _random_window(rng, max_depth=5, max_span=4)
@@ -140,6 +152,18 @@ def test_hulls_are_the_convex_hulls_of_the_shapes(seed: int) -> None:
             assert [d for d, _ in chain] == sorted({d for d, _ in chain})
             for a, b, c in zip(chain, chain[1:], chain[2:], strict=False):
                 assert sign * _cross(a, b, c) > 0  # strictly convex / concave turns
+        first, last = hull.lower[0][0], hull.lower[-1][0]
+        for _ in range(5):  # the aggregates a count range may lie at: every D the bounds allow
+            qq_w = rng.randint(1, 60)
+            lo = rng.randint(-50, qq_w * last + hull.vmax + 50)
+            hi = lo + rng.randint(0, 3 * qq_w)
+            want = [
+                d
+                for d in range(first, last + 1)
+                if lo - qq_w * d <= _chord(hull.upper, d, up=False)
+                and hi - qq_w * d >= _chord(hull.lower, d, up=True)
+            ]
+            assert hull.aggregates(qq_w, lo, hi) == want
         tables = _build_tables(dp, span, pairs, layers, WorkBudget(10**12))
         for big_d in range(2 * (dp.depth - 1) * span + 1):
             at = [v for d, v in points if d == big_d]
