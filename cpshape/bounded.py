@@ -305,7 +305,7 @@ def bounded_applies(dp: DepthDP, span: int) -> bool:
 
 
 def _groups(
-    dp: DepthDP, span: int, bases: list[int]
+    dp: DepthDP, span: int, bases: list[int], budget: WorkBudget
 ) -> tuple[list[list[tuple[int, np.ndarray, list[np.ndarray]]]], list[int]]:
     """The windows ``bases`` grouped by the offsets their rules allow (windows with an empty
     layer dropped): the ``MAX_TABLE_SETS`` groups with the most windows, in base order, and the
@@ -317,6 +317,10 @@ def _groups(
         layers = _layers(dp, w, span)
         if not all(layer.any() for layer in layers):
             continue  # a layer with no allowed width: no shape in this window
+        if fixed is None:  # a (span+1)^2 mask per base: a few numpy passes over it
+            budget.spend(64 * ((span + 1) ** 2 + 256))
+            if budget.exhausted:
+                raise BudgetExhausted
         pairs = _pairs(dp, w, span) if fixed is None else fixed
         key = (pairs.tobytes() if vary else b"") + b"".join(layer.tobytes() for layer in layers)
         groups.setdefault(key, []).append((w, pairs, layers))
@@ -353,7 +357,7 @@ def reach_bounded(
     hull (:class:`_Hull`) first rules out what it can; the tables are built only for the
     windows left, and only for the aggregates ``D`` these can still have.
     """
-    served, leftover = _groups(dp, span, bases)
+    served, leftover = _groups(dp, span, bases, budget)
     found = []
     for group in served:
         _, pairs, layers = group[0]
@@ -386,7 +390,7 @@ def relaxed_floor(dp: DepthDP, first: int, last: int, low: int, high: int, budge
     """
 
     def open_(span: int) -> bool:  # some window of this span the hulls do not rule out
-        served, leftover = _groups(dp, span, list(dp.bases(span, low, high)))
+        served, leftover = _groups(dp, span, list(dp.bases(span, low, high)), budget)
         if leftover or not bounded_applies(dp, span):
             return True
         for group in served:

@@ -46,6 +46,9 @@ __all__ = [
 ]
 
 PairRule = Callable[[int, int], bool]
+#: Budget words charged per pair of consecutive widths a DP step looks at (the pair rule's
+#: check and the loop, about a microsecond here), on top of the shifts themselves.
+PAIR_WORDS = 256
 _T = TypeVar("_T")
 
 
@@ -274,6 +277,9 @@ class DepthDP:
             x0, y0 = cands[i][0], cands[i + 1][0]
             nxt: dict[int, int] = {}
             for x in cands[i]:
+                budget.spend(64 * PAIR_WORDS * len(current))  # every pair is looked at, kept or not
+                if budget.exhausted:
+                    raise BudgetExhausted
                 acc = 0
                 for y, bits in current.items():
                     if not bits or (rule is not None and not rule(x, y)):

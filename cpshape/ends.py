@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 
 from .counting import chain, count_params, uniform_count
-from .dp import BudgetExhausted, WorkBudget, pair_rule
+from .dp import PAIR_WORDS, BudgetExhausted, WorkBudget, pair_rule
 from .spec import Constraints, Monotone
 
 __all__ = ["MAX_DEPTH", "solve_by_ends"]
@@ -177,6 +177,9 @@ def _interiors(e: _Ends, bound: list[int], center: int, budget: WorkBudget) -> I
         lo, hi = max(e.u_min, max(prefix) - cap), min(e.u_max, min(prefix) + cap)
         if layer in e.pins:
             lo, hi = max(lo, e.pins[layer]), min(hi, e.pins[layer])
+        budget.spend(64 * PAIR_WORDS * max(0, hi - lo + 1))  # one pair check per width tried
+        if budget.exhausted:
+            raise BudgetExhausted
         for u in range(lo, hi + 1):
             if e.pair_ok(prefix[-1], u):
                 yield from extend((*prefix, u))
@@ -202,6 +205,7 @@ def _search(e: _Ends, cap: int, target: int, center: int, budget: WorkBudget) ->
     bound = [cap]
     for inner in _interiors(e, bound, center, budget):
         cap = bound[0]
+        budget.spend(64 * WORDS_PER_END)  # the two end ranges (exact fractions with rules)
         lo1, hi1 = e.end_range(inner[0], first=True)
         lom, him = e.end_range(inner[-1], first=False)
         i_min, i_max = min(inner), max(inner)

@@ -34,6 +34,7 @@ from .twolayer import WORK_PER_SPREAD, reach_line, reach_pairs, shapes_with_coun
 __all__ = [
     "by_spans",
     "depth_dp",
+    "far_from_uniform",
     "nearest_exact",
     "reach",
     "reach_upto",
@@ -232,6 +233,15 @@ def by_spans(
     if dp.depth > 1:
         proof = "bounded search" if any(isinstance(r, BoundedReach) for r in reaches) else "dp"
     return (widths, count), proof
+
+
+def far_from_uniform(rules: Constraints) -> bool:
+    """Whether the pair rules force every width a factor away from the next: a ratio range
+    that excludes 1 (each layer at least ``lo > 1`` times the next, or at most ``hi < 1``)."""
+    if rules.ratio_range is None:
+        return False
+    lo, hi = rules.ratio_range
+    return lo > 1 or hi < 1
 
 
 def residue_class(problem: Problem) -> tuple[int, int]:

@@ -7,7 +7,10 @@ swaps (1) and (2). Exact searches decide these stages first under a deterministi
 budget, after a residue check: divisors at depth 2 (:mod:`cpshape.twolayer`); above it the
 bounded search (:mod:`cpshape.bounded`) with a share of the budget, then the interior search
 at depths 3-6 (:mod:`cpshape.ends`) or the window DPs (:mod:`cpshape.dp`,
-:mod:`cpshape.aggregate`). When the budget runs out, the CP-SAT model (:mod:`cpshape.model`)
+:mod:`cpshape.aggregate`). From depth 3 on, chains that a ratio range holds far from uniform
+(each width a fixed factor from the next) go to CP-SAT first, briefly: its propagation pins
+such chains at once, where the exact searches' windows would be as wide as the network.
+When the budget runs out, the CP-SAT model (:mod:`cpshape.model`)
 solves the remaining stages, told which spreads the exact searches already ruled out. Either way every answer
 is recounted in pure Python and then checked against one CP-SAT model that holds every
 depth, widths fixed: the model of record has to accept it.
@@ -31,27 +34,31 @@ from .result import DepthResult, Report, Status, VerificationError, verify
 from .scan import (
     by_spans,
     depth_dp,
+    far_from_uniform,
     nearest_exact,
     residue_possible,
     salvage,
     span_limit,
 )
 from .spec import Prefer, Problem, SolverSettings
-from .twolayer import shapes_with_count
+from .twolayer import depth2_by_divisors
 
 __all__ = ["solve"]
 
 Progress = Callable[[DepthResult], None]
-#: Depth 2 enumerates every shape by factorisation when the band holds at most this many counts
-#: (spread first), or scans outwards from the target through at most this many (deviation first).
-DIVISOR_BAND = 1024
-DIVISOR_SCAN = 20_000
 #: Share of the work budget the bounded search gets first: at depths 4-6 (before the interior
 #: search) and at the other depths (before the window DPs). At depth 3 the interior search
 #: goes first: its cost grows only linearly with the spread there.
 ENDS_TRIAL_SHARE = 0.25
 BOUNDED_SHARE = 0.5
 ENDS_FIRST_DEPTH = 3
+#: From this depth on, chains that the pair rules hold far from uniform (:func:`far_from_uniform`)
+#: go to CP-SAT first, within this much deterministic time and this share of a wall-clock
+#: limit; only what it does not prove goes on to the exact searches (measured on ratio
+#: ranges 1.05-1.25 to 3-6, P = 1e5-1e8: CP-SAT proves most in 0.01-2 s where the exact
+#: searches' windows, as wide as the spread, take seconds).
+CP_FIRST_DEPTH = 3
+CP_FIRST_LIMIT, CP_FIRST_SHARE = 1.0, 0.25
 
 
 def solve(
@@ -101,11 +108,20 @@ def _solve_depth(
     if not residue_possible(problem, band):
         return _infeasible(problem, settings, m, band, start, "residues", nearest)
     if m == 2:
-        found = _depth2_by_divisors(problem, band)
+        found = depth2_by_divisors(problem, band)
         if found is not None:
             if not found:
                 return _infeasible(problem, settings, m, band, start, "divisors", nearest)
             return _proven(problem, m, found, band, start, "divisors")
+    first_hint = None  # a shape CP-SAT found first, for the CP-SAT run at the end
+    if m >= CP_FIRST_DEPTH and far_from_uniform(problem.constraints):
+        # Every width is a fixed factor away from the next: the windows of the exact searches
+        # would be as wide as the network, while CP-SAT's propagation pins the chain at once.
+        first = _cp_depth(problem, _first_share(settings), m, band, start, 0, nearest=nearest)
+        if first.status in (Status.OPTIMAL, Status.INFEASIBLE):
+            return first
+        first_hint = None if first.widths is None or first.params is None else (first.widths, first.params)
+        settings = _after_first(settings)
     dp, budget = depth_dp(problem, m), settings.exact_budget(start) if pool is None else pool
     limit = span_limit(problem, m, high)
     spread_floor = 0  # spreads (in multiples of q) below this are proven not to reach the band
@@ -137,6 +153,8 @@ def _solve_depth(
             spread_floor = max(spread_floor, stop.span) if problem.prefer is Prefer.SPREAD else 0
             partial += [stop.best] if stop.best else []
         hint = salvage(problem, partial, settings.exact_budget(time.perf_counter()).part(0.125))
+        if first_hint and (not hint or _objective(problem, *first_hint) < _objective(problem, *hint)):
+            hint = first_hint
         return _cp_depth(problem, settings, m, band, start, spread_floor, hint, nearest)
     if found is None:
         return _infeasible(problem, settings, m, band, start, proof, nearest)
@@ -160,39 +178,17 @@ def _proven(
     return verify(problem, result, band)
 
 
-def _depth2_by_divisors(
-    problem: Problem, band: tuple[int, int]
-) -> tuple[tuple[int, ...], int] | tuple[()] | None:
-    """Depth 2 by factorisation: every shape of a count is a divisor pair (``twolayer``).
+def _first_share(settings: SolverSettings) -> SolverSettings:
+    """The limits of the CP-SAT run that goes first on chains far from uniform."""
+    limit = min(settings.deterministic_limit, CP_FIRST_LIMIT)
+    wall = None if settings.time_limit is None else settings.time_limit * CP_FIRST_SHARE
+    return replace(settings, deterministic_limit=limit, time_limit=wall)
 
-    Returns the optimal ``(widths, count)``, ``()`` when the band holds no shape (proven:
-    every count in it was factorised), or ``None`` when the band is too wide to enumerate.
-    """
-    low, high = band
-    target = problem.params
 
-    def shapes(count: int) -> list[tuple[int, int]]:
-        return shapes_with_count(
-            problem.input_size, problem.output_size, problem.bias, problem.constraints, count
-        )
-
-    if problem.prefer is Prefer.SPREAD:
-        if high - low >= DIVISOR_BAND:
-            return None
-        keys = [(abs(w[0] - w[1]), abs(n - target), n, w) for n in range(low, high + 1) for w in shapes(n)]
-        return (min(keys)[3], min(keys)[2]) if keys else ()
-    for k in range(max(high - target, target - low) + 1):
-        if k >= DIVISOR_SCAN:
-            return None
-        keys = [
-            (abs(w[0] - w[1]), n, w)
-            for n in sorted({target - k, target + k})
-            if low <= n <= high
-            for w in shapes(n)
-        ]
-        if keys:
-            return min(keys)[2], min(keys)[1]
-    return ()
+def _after_first(settings: SolverSettings) -> SolverSettings:
+    """What the rest of the depth gets after that run (its wall time is counted from the
+    depth's start anyway)."""
+    return replace(settings, deterministic_limit=max(settings.deterministic_limit - CP_FIRST_LIMIT, 1e-3))
 
 
 def _time_left(settings: SolverSettings, start: float, share: float = 1.0) -> SolverSettings:
@@ -356,7 +352,7 @@ def _nearest(
         if side_band[0] > side_band[1]:
             found.append(None)
             continue
-        if settings.dp_work:
+        if settings.dp_work and not (m >= CP_FIRST_DEPTH and far_from_uniform(problem.constraints)):
             budget = settings.exact_budget(time.perf_counter()).part(0.25)
             try:
                 found.append(nearest_exact(problem, m, side_band, sign, budget))

@@ -19,10 +19,22 @@ from fractions import Fraction
 
 from .counting import chain, count_params
 from .dp import WorkBudget, pair_rule
-from .spec import Constraints, Monotone
+from .spec import Constraints, Monotone, Prefer, Problem
 
-__all__ = ["LineReach", "PairReach", "divisors", "reach_line", "reach_pairs", "shapes_with_count"]
+__all__ = [
+    "LineReach",
+    "PairReach",
+    "depth2_by_divisors",
+    "divisors",
+    "reach_line",
+    "reach_pairs",
+    "shapes_with_count",
+]
 
+#: Depth 2 enumerates every shape by factorisation when the band holds at most this many counts
+#: (spread first), or scans outwards from the target through at most this many (deviation first).
+DIVISOR_BAND = 1024
+DIVISOR_SCAN = 20_000
 #: Work charged per spread examined (in the DP budget's units), so both searches share one budget.
 WORK_PER_SPREAD = 2_000
 
@@ -271,3 +283,38 @@ def shapes_with_count(
         if check is None or check(b1, b2):
             found.append(widths)
     return found
+
+
+def depth2_by_divisors(
+    problem: Problem, band: tuple[int, int]
+) -> tuple[tuple[int, ...], int] | tuple[()] | None:
+    """Depth 2 by factorisation: every shape of a count is a divisor pair (:func:`shapes_with_count`).
+
+    Returns the optimal ``(widths, count)``, ``()`` when the band holds no shape (proven:
+    every count in it was factorised), or ``None`` when the band is too wide to enumerate.
+    """
+    low, high = band
+    target = problem.params
+
+    def shapes(count: int) -> list[tuple[int, int]]:
+        return shapes_with_count(
+            problem.input_size, problem.output_size, problem.bias, problem.constraints, count
+        )
+
+    if problem.prefer is Prefer.SPREAD:
+        if high - low >= DIVISOR_BAND:
+            return None
+        keys = [(abs(w[0] - w[1]), abs(n - target), n, w) for n in range(low, high + 1) for w in shapes(n)]
+        return (min(keys)[3], min(keys)[2]) if keys else ()
+    for k in range(max(high - target, target - low) + 1):
+        if k >= DIVISOR_SCAN:
+            return None
+        keys = [
+            (abs(w[0] - w[1]), n, w)
+            for n in sorted({target - k, target + k})
+            if low <= n <= high
+            for w in shapes(n)
+        ]
+        if keys:
+            return min(keys)[2], min(keys)[1]
+    return ()

@@ -300,7 +300,7 @@ def test_pareto_table_budget_and_formats() -> None:
     args = ["pareto", "--input", "4", "--output", "3", "--params", "1000", "--depths", "3"]
     code, out, _ = run(*args)
     assert code == 0 and "17 20 23" in out and "0 (0%)" in out and "complete" in out
-    code, out, err = run(*args, "--dp-work", "1000", "-f", "json")
+    code, out, err = run(*args, "--dp-work", "10000", "-f", "json")
     row = json.loads(out)["results"][0]
     assert code == 1 and (row["status"], row["stopped"]) == ("feasible", "budget")
     assert row["frontier"] and row["frontier"][-1]["deviation"] != 0 and "budget" in err

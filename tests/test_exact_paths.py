@@ -198,3 +198,73 @@ def test_bounded_masks_follow_the_rules(seed: int) -> None:
             top = constraints.max_width
             fits = x >= constraints.min_width and (top is None or x <= top)
             assert layer[d] == (fits and pins.get(i, x) == x)
+
+
+# --------------------------------------------------------------- chains far from uniform
+_FAR_RANGES = [("3/2", "3"), ("2", "4"), ("1/3", "1/2"), ("6/5", "2")]
+
+
+@pytest.mark.parametrize("cp_first", [True, False], ids=["cp-sat-first", "exact-only"])
+@pytest.mark.parametrize(("depth", "max_width", "ratio"), [(3, 40, 0), (4, 18, 1), (4, 18, 2), (5, 12, 3)])
+def test_far_from_uniform_chains_match_brute_force(
+    depth: int, max_width: int, ratio: int, cp_first: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ratio ranges that exclude 1 hold every width a factor away from the next. CP-SAT goes
+    first on them (and proves them); with that turned off the exact searches must give the
+    same canonical answer. Both are checked against brute force, infeasible depths included."""
+    if not cp_first:
+        monkeypatch.setattr(solver_module, "CP_FIRST_DEPTH", 10**9)
+    lo, hi = _FAR_RANGES[ratio]
+    rng = random.Random(100 * depth + ratio)
+    for _ in range(6):
+        a, c, bias = rng.randint(1, 12), rng.randint(1, 5), rng.random() < 0.5
+        rules = Constraints(ratio_range=(lo, hi), max_width=max_width)
+        top = count_params(chain(a, (max_width,) * depth, c), bias)
+        p = Problem(a, c, rng.randint(depth * 3, top // 3), (depth,), bias=bias, constraints=rules)
+        (r,) = solve(p).results
+        expected = best(p, depth, max_width)
+        if expected is None:
+            assert r.status == "infeasible" and r.widths is None, (p, r)
+        else:
+            assert r.status == "optimal" and r.widths is not None, (p, r)
+            assert obeys(p, r.widths) and _key(p, r.widths) == (*expected[:3], *expected[3])
+        assert (r.proof == "cp-sat") == cp_first, r.proof  # who proved it
+
+
+def test_rejected_pairs_are_paid_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window DP and the interior search charge their budget for every pair of widths they
+    look at, kept or rejected by the pair rule: a rule that rejects them all cannot make a
+    search run unbudgeted (it once ran for minutes inside a 3 s budget)."""
+    import cpshape.dp as dp_module
+    import cpshape.ends as ends_module
+    from cpshape.dp import PAIR_WORDS, BudgetExhausted, DepthDP, WorkBudget
+
+    checks, original = [0], dp_module.pair_rule
+
+    def counting(rules: Constraints):
+        rule = original(rules)
+        assert rule is not None
+
+        def check(x: int, y: int) -> bool:
+            checks[0] += 1
+            return rule(x, y)
+
+        return check
+
+    rules = Constraints(ratio_range=(3, 6))
+    dp = DepthDP(64, 10, 4, True, rules)
+    win = dp.window(100, 30, 0, 10**9)  # widths 100..130: no pair is 3x apart
+    assert win is not None
+    monkeypatch.setattr(dp_module, "pair_rule", counting)
+    budget = WorkBudget(10**12)
+    assert dp.reachable(win, budget)[0] == 0
+    assert checks[0] > 0 and budget.given - budget.left >= PAIR_WORDS * checks[0]
+    with pytest.raises(BudgetExhausted):
+        dp.reachable(win, WorkBudget(PAIR_WORDS * checks[0] // 2))
+
+    checks[0] = 0
+    monkeypatch.setattr(ends_module, "pair_rule", counting)
+    budget = WorkBudget(10**8)
+    with pytest.raises(BudgetExhausted):
+        ends_module.solve_by_ends(64, 10, 4, True, rules, (10**6, 10**6), 10**6, 10**5, budget)
+    assert budget.given - budget.left >= PAIR_WORDS * checks[0] // 2
