@@ -92,6 +92,7 @@ MAX2 = {"max_ratio": 2}
 HALVING = {"ratio_range": ("1", "2")}  # each layer 1x..2x the next: narrowing, at most halving
 MULT8 = {"multiple_of": 8}
 DOWN = {"monotone": Monotone.NON_INCREASING}
+GEOMETRIC = {"ratio_range": ("3", "6")}  # each layer 3x..6x the next: a chain far from uniform
 
 SUITE: tuple[Case, ...] = (
     # --- tiny: brute force confirms every answer -------------------------------------
@@ -127,6 +128,10 @@ SUITE: tuple[Case, ...] = (
     Case("64x10-1e7-mult8-none", 64, 10, 10**7, (2, 4, 8, 16), rules=MULT8, note="no shape: count = 2 mod 8"),
     Case("64x10-1e11-range", 64, 10, 10**11, (8, 32), rules=HALVING),
     Case("4x3-1e4-nobias-deep", 4, 3, 10**4, (1, 2, 4, 8, 16, 24), bias=False),
+    Case(
+        "64x10-1e6-ratio3-6", 64, 10, 10**6, (2, 3, 4, 6, 8), rules=GEOMETRIC,
+        note="each layer 3-6x the next, the rescaling rule carried deeper (added 2026-12-01)",
+    ),
     # --- shared count, 1% tolerance --------------------------------------------------------
     Case("mnist-1e6-shared", 784, 10, 10**6, (1, 2, 4, 8), tolerance="0.01", shared=True),
     Case("mnist-1e8-shared", 784, 10, 10**8, (2, 4, 8, 16), tolerance="0.01", shared=True),

@@ -6,6 +6,7 @@ solver: counts are recomputed with :func:`count_params`, never compared with sto
 
 from __future__ import annotations
 
+import itertools
 import json
 from functools import cache
 from pathlib import Path
@@ -136,3 +137,19 @@ def test_json_rerun_is_identical_apart_from_seconds(tmp_path: Path) -> None:
 def test_examples_solve(example: Path) -> None:
     code, document, _ = solve_json("--config", str(example))
     check_document(document, code)
+
+
+def test_rescale_rule_carried_deeper_is_proven() -> None:
+    """The rescaling example's 3 <= width / next <= 6 rule at depths 2-5: every depth is proven,
+    every shape keeps the rule and recounts into the band (CP-SAT proves depths 3-5; the exact
+    searches' windows would be as wide as the first layer)."""
+    example = str(ROOT / "examples" / "rescale_4096.toml")
+    code, document, _ = solve_json("--config", example, "--depths", "2-5")
+    check_document(document, code)
+    rows = document["results"]
+    assert isinstance(rows, list) and code == 0
+    assert [r["status"] for r in rows] == ["optimal"] * 4
+    assert [r["proof"] for r in rows] == ["divisors", "cp-sat", "cp-sat", "cp-sat"]
+    for row in rows:
+        widths = row["widths"]
+        assert all(3 * y <= x <= 6 * y for x, y in itertools.pairwise(widths))

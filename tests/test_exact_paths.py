@@ -211,7 +211,8 @@ def test_far_from_uniform_chains_match_brute_force(
 ) -> None:
     """Ratio ranges that exclude 1 hold every width a factor away from the next. CP-SAT goes
     first on them (and proves them); with that turned off the exact searches must give the
-    same canonical answer. Both are checked against brute force, infeasible depths included."""
+    same canonical answer. Both are checked against brute force (either objective first, exact
+    counts and narrow bands), infeasible depths included."""
     if not cp_first:
         monkeypatch.setattr(solver_module, "CP_FIRST_DEPTH", 10**9)
     lo, hi = _FAR_RANGES[ratio]
@@ -220,7 +221,16 @@ def test_far_from_uniform_chains_match_brute_force(
         a, c, bias = rng.randint(1, 12), rng.randint(1, 5), rng.random() < 0.5
         rules = Constraints(ratio_range=(lo, hi), max_width=max_width)
         top = count_params(chain(a, (max_width,) * depth, c), bias)
-        p = Problem(a, c, rng.randint(depth * 3, top // 3), (depth,), bias=bias, constraints=rules)
+        p = Problem(
+            a,
+            c,
+            rng.randint(depth * 3, top // 3),
+            (depth,),
+            bias=bias,
+            constraints=rules,
+            prefer=rng.choice(["spread", "deviation"]),
+            tolerance_abs=rng.choice([0, 0, 3]),
+        )
         (r,) = solve(p).results
         expected = best(p, depth, max_width)
         if expected is None:
