@@ -70,6 +70,9 @@ _NUMPY_NODE = 48
 MAX_TABLE_SETS = 4
 #: Memory one set of tables may take (min and max tables together, every layer).
 MAX_TABLE_BYTES = 256 * 2**20
+#: Offset pairs ``(span + 1)^2`` beyond which the bounded search does not apply (its hulls
+#: and pair masks take a few bytes per pair: 2^22 pairs, spans up to 2047, stay near 100 MB).
+MAX_PAIR_CELLS = 1 << 22
 
 
 @dataclass
@@ -300,7 +303,11 @@ class BoundedReach:
 
 def bounded_applies(dp: DepthDP, span: int) -> bool:
     """Whether the bounded search can run at this depth and span (the recursion limit, int64
-    values); whether its tables fit the memory cap is decided per set of tables."""
+    values, offset-pair arrays of at most ``MAX_PAIR_CELLS``: the hulls and the pair masks
+    hold one entry per pair of offsets); whether its tables fit the memory cap is decided per
+    set of tables."""
+    if (span + 1) ** 2 > MAX_PAIR_CELLS:
+        return False
     return 3 <= dp.depth <= sys.getrecursionlimit() - 200 and _top(dp, span) < 2**60
 
 
@@ -390,8 +397,10 @@ def relaxed_floor(dp: DepthDP, first: int, last: int, low: int, high: int, budge
     """
 
     def open_(span: int) -> bool:  # some window of this span the hulls do not rule out
+        if not bounded_applies(dp, span):
+            return True
         served, leftover = _groups(dp, span, list(dp.bases(span, low, high)), budget)
-        if leftover or not bounded_applies(dp, span):
+        if leftover:
             return True
         for group in served:
             _, pairs, layers = group[0]

@@ -49,6 +49,11 @@ PairRule = Callable[[int, int], bool]
 #: Budget words charged per pair of consecutive widths a DP step looks at (the pair rule's
 #: check and the loop, about a microsecond here), on top of the shifts themselves.
 PAIR_WORDS = 256
+#: Shifts longer than this many bits check the budget at once (a shorter one costs less than
+#: the check), so that a DP step over long bitsets stops inside its budget.
+BIG_SHIFT = 1 << 16
+#: Memory the window DP's bitsets may take at once (a window needing more is left to others).
+MAX_DP_BYTES = 256 * 2**20
 _T = TypeVar("_T")
 
 
@@ -268,6 +273,12 @@ class DepthDP:
         mask = (1 << (cap + 1)) - 1
         rule = pair_rule(self.rules)
         c, m = self.output_size, self.depth
+        # every pair of neighbouring candidates is looked at, kept by the pair rule or not:
+        # charged up front, so that a window too wide for the budget is never started
+        pairs = sum(len(cands[i]) * len(cands[i + 1]) for i in range(m - 1))
+        budget.spend(64 * PAIR_WORDS * (pairs + len(cands[-1])))
+        if budget.exhausted or self._set_bits(cands, cap, keep) > 8 * MAX_DP_BYTES:
+            raise BudgetExhausted
         last0 = cands[-1][0]
         current = {
             x: (1 << extra) if (extra := self._edge_extra(x, c, last0, c)) <= cap else 0 for x in cands[-1]
@@ -277,17 +288,17 @@ class DepthDP:
             x0, y0 = cands[i][0], cands[i + 1][0]
             nxt: dict[int, int] = {}
             for x in cands[i]:
-                budget.spend(64 * PAIR_WORDS * len(current))  # every pair is looked at, kept or not
-                if budget.exhausted:
-                    raise BudgetExhausted
                 acc = 0
                 for y, bits in current.items():
                     if not bits or (rule is not None and not rule(x, y)):
                         continue
                     extra = self._edge_extra(x, y, x0, y0)
                     if extra <= cap:
+                        shift = bits.bit_length() + extra
+                        budget.spend(shift)
+                        if shift > BIG_SHIFT and budget.exhausted:  # a few us of work each
+                            raise BudgetExhausted
                         acc |= (bits << extra) & mask
-                        budget.spend(bits.bit_length() + extra)
                 nxt[x] = acc
             if budget.exhausted:
                 raise BudgetExhausted
@@ -302,6 +313,18 @@ class DepthDP:
             if bits and extra <= cap:
                 total |= (bits << extra) & mask
         return total, base, kept
+
+    def _set_bits(self, cands: list[tuple[int, ...]], cap: int, keep: bool) -> int:
+        """A bound on the bits :meth:`backward` holds at once: per layer, one set per candidate,
+        each no longer than the count offsets the layers after it can add (at most ``cap``),
+        two layers at a time (every layer if ``keep``)."""
+        c, m = self.output_size, self.depth
+        reach = self._edge_extra(cands[-1][-1], c, cands[-1][0], c)  # largest offset so far
+        sizes = [len(cands[-1]) * min(cap + 1, reach + 1)]
+        for i in range(m - 2, -1, -1):
+            reach += self._edge_extra(cands[i][-1], cands[i + 1][-1], cands[i][0], cands[i + 1][0])
+            sizes.append(len(cands[i]) * min(cap + 1, reach + 1))
+        return sum(sizes) if keep else max(a + b for a, b in itertools.pairwise([0, *sizes]))
 
     def reachable(self, win: Window, budget: WorkBudget) -> tuple[int, int]:
         """``(bits, base)``: count ``base + k`` is reachable in the window iff bit ``k`` is set."""

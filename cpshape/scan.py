@@ -16,6 +16,7 @@ from typing import Any
 
 from .aggregate import aggregate_applies, reach_aggregate
 from .bounded import BoundedReach, bounded_applies, reach_bounded, relaxed_floor
+from .counting import chain, count_params
 from .dp import (
     BudgetExhausted,
     DepthDP,
@@ -36,6 +37,7 @@ __all__ = [
     "depth_dp",
     "far_from_uniform",
     "nearest_exact",
+    "outside_bounds",
     "reach",
     "reach_upto",
     "residue_class",
@@ -233,6 +235,25 @@ def by_spans(
     if dp.depth > 1:
         proof = "bounded search" if any(isinstance(r, BoundedReach) for r in reaches) else "dp"
     return (widths, count), proof
+
+
+def outside_bounds(problem: Problem, depth: int, band: tuple[int, int]) -> bool:
+    """Cheap certificate: every valid shape of ``depth`` counts outside ``band``.
+
+    The count grows with every width, so no shape with a count in the band counts less than
+    the widths at the lower ends of :func:`sound_bounds` give, or more than the upper ends
+    give (those bounds hold for every count up to the band's top). Pins, minimum widths and
+    ratio rules can push the first above the band, maximum widths the second below it; a
+    layer whose bounds cross has no valid width at all.
+    """
+    low, high = band
+    bounds = sound_bounds(problem, depth, high)
+    if any(lo > hi for lo, hi in bounds):
+        return True
+    a, c, bias = problem.input_size, problem.output_size, problem.bias
+    least = count_params(chain(a, [lo for lo, _ in bounds], c), bias)
+    most = count_params(chain(a, [hi for _, hi in bounds], c), bias)
+    return least > high or most < low
 
 
 def far_from_uniform(rules: Constraints) -> bool:

@@ -36,6 +36,7 @@ from .scan import (
     depth_dp,
     far_from_uniform,
     nearest_exact,
+    outside_bounds,
     residue_possible,
     salvage,
     span_limit,
@@ -107,6 +108,8 @@ def _solve_depth(
         return _cp_depth(problem, settings, m, band, start, 0)
     if not residue_possible(problem, band):
         return _infeasible(problem, settings, m, band, start, "residues", nearest)
+    if outside_bounds(problem, m, band):
+        return _infeasible(problem, settings, m, band, start, "bounds", nearest)
     if m == 2:
         found = depth2_by_divisors(problem, band)
         if found is not None:
@@ -349,8 +352,8 @@ def _nearest(
     low, high = band
     found: list[int | None] = []
     for side_band, sign in (((1, low - 1), -1), ((high + 1, 2 * high), 1)):
-        if side_band[0] > side_band[1]:
-            found.append(None)
+        if side_band[0] > side_band[1] or outside_bounds(problem, m, side_band):
+            found.append(None)  # proven: no count on that side (or none in reach of the bounds)
             continue
         if settings.dp_work and not (m >= CP_FIRST_DEPTH and far_from_uniform(problem.constraints)):
             budget = settings.exact_budget(time.perf_counter()).part(0.25)
