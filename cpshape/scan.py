@@ -29,12 +29,14 @@ from .dp import (
     least_span,
     reach_windows,
 )
+from .result import check_shape
 from .spec import Constraints, Monotone, Prefer, Problem
 from .twolayer import WORK_PER_SPREAD, reach_line, reach_pairs, shapes_with_count
 
 __all__ = [
     "by_spans",
     "depth_dp",
+    "extreme_count",
     "far_from_uniform",
     "nearest_exact",
     "outside_bounds",
@@ -254,6 +256,18 @@ def outside_bounds(problem: Problem, depth: int, band: tuple[int, int]) -> bool:
     least = count_params(chain(a, [lo for lo, _ in bounds], c), bias)
     most = count_params(chain(a, [hi for _, hi in bounds], c), bias)
     return least > high or most < low
+
+
+def extreme_count(problem: Problem, depth: int, band: tuple[int, int], sign: int) -> int | None:
+    """The greatest (``sign = -1``) or least (``sign = 1``) count in ``band`` when the shape at
+    the upper (lower) ends of :func:`sound_bounds` is valid and counts inside it: no shape
+    with a count up to the band's top has a wider layer (no valid shape a narrower one), and
+    the count grows with every width. ``None``: this shortcut does not decide."""
+    bounds = sound_bounds(problem, depth, band[1])
+    widths = tuple(hi if sign < 0 else lo for lo, hi in bounds)
+    if any(lo > hi for lo, hi in bounds) or check_shape(problem, widths, band):
+        return None
+    return count_params(chain(problem.input_size, widths, problem.output_size), problem.bias)
 
 
 def far_from_uniform(rules: Constraints) -> bool:

@@ -34,6 +34,7 @@ from .result import DepthResult, Report, Status, VerificationError, verify
 from .scan import (
     by_spans,
     depth_dp,
+    extreme_count,
     far_from_uniform,
     nearest_exact,
     outside_bounds,
@@ -354,6 +355,9 @@ def _nearest(
     for side_band, sign in (((1, low - 1), -1), ((high + 1, 2 * high), 1)):
         if side_band[0] > side_band[1] or outside_bounds(problem, m, side_band):
             found.append(None)  # proven: no count on that side (or none in reach of the bounds)
+            continue
+        if (extreme := extreme_count(problem, m, side_band, sign)) is not None:
+            found.append(extreme)  # the widest (narrowest) shape the bounds allow is valid
             continue
         if settings.dp_work and not (m >= CP_FIRST_DEPTH and far_from_uniform(problem.constraints)):
             budget = settings.exact_budget(time.perf_counter()).part(0.25)

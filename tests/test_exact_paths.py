@@ -312,3 +312,47 @@ def test_outside_bounds_is_sound(seed: int) -> None:
     pinned = Problem(784, 10, 10**5, (3,), constraints=Constraints(pins=[(1, 404)]))
     assert outside_bounds(pinned, 3, pinned.band())  # 784 * 404 weights alone exceed 10^5
     assert solve(pinned).results[0].proof == "bounds"
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_extreme_count_is_the_nearest_count(seed: int) -> None:
+    """Where the widest (or narrowest) shape the sound bounds allow is valid and counts inside
+    a side band, it is that side's nearest count: brute force over every shape agrees, and the
+    solver reports it for an infeasible band."""
+    from reference import nearest
+
+    from cpshape.scan import extreme_count
+
+    rng = random.Random(500 + seed)
+    depth, max_width = rng.randint(1, 3), rng.randint(3, 8)
+    rules: dict[str, object] = {"max_width": max_width}
+    if rng.random() < 0.4:
+        rules["min_width"] = rng.randint(1, 3)
+    if rng.random() < 0.3:
+        rules["pins"] = [(rng.randint(1, depth), rng.randint(1, max_width))]
+    if rng.random() < 0.3:
+        rules["monotone"] = "non-increasing"
+    try:
+        constraints = Constraints(**rules)  # type: ignore[arg-type]
+    except ValueError:
+        return
+    a, c, bias = rng.randint(1, 8), rng.randint(1, 5), rng.random() < 0.5
+    top = count_params(chain(a, (max_width,) * depth, c), bias)
+    for _ in range(12):
+        p = Problem(a, c, rng.randint(1, 2 * top), (depth,), bias=bias, constraints=constraints)
+        low, high = p.band()
+        below, above = nearest(p, depth, max_width)
+        if low > 1 and (n := extreme_count(p, depth, (1, low - 1), -1)) is not None:
+            assert n == below, p
+        if (n := extreme_count(p, depth, (high + 1, 2 * high), 1)) is not None:
+            assert n == above, p
+        (r,) = solve(p).results
+        if r.status == "infeasible":
+            assert r.nearest == (below, above), p
+    # a band above everything max_width allows: the widest shape is the nearest count below
+    from reference import plain_count
+
+    capped = Problem(20, 2, 2 * 10**7, (3,), constraints=Constraints(max_width=2581))
+    widest = plain_count(20, (2581, 2581, 2581), 2, True)
+    assert extreme_count(capped, 3, (1, capped.band()[0] - 1), -1) == widest
+    assert solve(capped).results[0].nearest == (widest, None)
