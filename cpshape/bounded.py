@@ -48,12 +48,11 @@ from functools import cached_property
 import numpy as np
 
 from .dp import BudgetExhausted, DepthDP, Stopped, WorkBudget, least_span
+from .hulls import _Hull, _hull
 from .tables import (
     _CLAMP,
     NODE_COST,
     _build_tables,
-    _Hull,
-    _hull,
     _layers,
     _pairs,
     _pairs_vary,

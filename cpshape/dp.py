@@ -21,11 +21,11 @@ widths that hit a chosen count. ``docs/model.md`` explains the method with these
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Protocol
 
+from .budget import BudgetExhausted, Stopped, WorkBudget, least_span
 from .counting import edge_count, uniform_count
 from .spec import Constraints, Monotone
 
@@ -54,7 +54,6 @@ PAIR_WORDS = 256
 BIG_SHIFT = 1 << 16
 #: Memory the window DP's bitsets may take at once (a window needing more is left to others).
 MAX_DP_BYTES = 256 * 2**20
-_T = TypeVar("_T")
 
 
 def pair_rule(rules: Constraints) -> PairRule | None:
@@ -75,87 +74,6 @@ def pair_rule(rules: Constraints) -> PairRule | None:
     if not checks:
         return None
     return lambda x, y: all(check(x, y) for check in checks)
-
-
-class WorkBudget:
-    """Deterministic work limit for the exact searches, counted in 64-bit words shifted.
-
-    A wall-clock limit would make answers depend on the machine; this one does not. Only
-    when the user sets ``time_limit`` does a ``deadline`` (``time.perf_counter()`` value)
-    also end the search, so that the limit holds for the whole run.
-    """
-
-    def __init__(self, words: int, deadline: float | None = None) -> None:
-        self.given = self.left = words
-        self.deadline = deadline
-
-    def spend(self, bits: int) -> None:
-        self.left -= bits // 64 + 1
-
-    def part(self, share: float) -> WorkBudget:
-        """A budget of ``share`` of the words left, same deadline (settle it with :meth:`charge`)."""
-        return WorkBudget(int(max(self.left, 0) * share), self.deadline)
-
-    def charge(self, part: WorkBudget) -> None:
-        """Count what a budget made by :meth:`part` spent."""
-        self.left -= part.given - part.left
-
-    @property
-    def exhausted(self) -> bool:
-        return self.left <= 0 or (self.deadline is not None and time.perf_counter() > self.deadline)
-
-
-class BudgetExhausted(Exception):
-    """The DP ran out of its work budget before deciding."""
-
-
-def least_span(
-    first: int,
-    last: int,
-    probe: Callable[[int], _T | None],
-    budget: WorkBudget,
-    one_by_one: bool = False,
-    double: bool = False,
-) -> tuple[int, _T] | None:
-    """The least span in ``first..last`` whose ``probe`` finds something, with what it found
-    (``None`` if no span does), for a probe that is monotone: once a span finds, every larger
-    one does. The scan gallops upwards (steps of a quarter of the distance covered, at least
-    1/32 of the span; with ``double``, the distance doubles) and then bisects between the last
-    span that missed and the first that found; ``one_by_one`` scans one span at a time and
-    stops at the first find. On budget exhaustion raises
-    ``Stopped(span, best)``: every span below ``span`` is proven to find nothing.
-    """
-    missed = first - 1  # every span up to this one is proven to find nothing
-    best: tuple[int, _T] | None = None
-    span = first
-    while span <= last and (best is None or span < best[0]):
-        try:
-            found = probe(span)
-        except BudgetExhausted:
-            raise Stopped(missed + 1, best) from None
-        if found is not None:
-            best = (span, found)
-        else:
-            missed = span
-        if budget.exhausted:
-            raise Stopped(missed + 1, best)
-        if best is not None:  # bisect (missed, best); scanning one by one, the first find is the answer
-            span = best[0] if one_by_one else max((missed + best[0]) // 2, missed + 1)
-        else:
-            if one_by_one:
-                step = 1
-            else:  # cheap probes double the distance covered
-                step = span - first + 1 if double else max(1, (span - first) // 4, span // 32)
-            span = min(last, span + step) if span < last else last + 1
-    return best
-
-
-class Stopped(Exception):
-    """The budget ran out during a span scan: spans below ``span`` are proven to find nothing;
-    ``best`` is the least span that found something so far, with what it found (or ``None``)."""
-
-    def __init__(self, span: int, best: tuple[int, Any] | None = None) -> None:
-        self.span, self.best = span, best
 
 
 @dataclass(frozen=True)

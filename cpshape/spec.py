@@ -15,7 +15,7 @@ from numbers import Rational
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .dp import WorkBudget
+    from .budget import WorkBudget
 
 __all__ = [
     "INT64_LIMIT",
@@ -252,7 +252,7 @@ class SolverSettings:
         """The exact searches' budget for one depth started at ``start`` (perf_counter):
         ``dp_work`` words and, with a ``time_limit``, half of that limit.
         """
-        from .dp import WorkBudget
+        from .budget import WorkBudget
 
         deadline = None if self.time_limit is None else start + self.time_limit / 2
         return WorkBudget(self.dp_work, deadline)

@@ -1,18 +1,14 @@
-"""The bounded search's numpy tables, convex hulls and offset masks (see :mod:`cpshape.bounded`).
+"""The bounded search's numpy tables and offset masks (see :mod:`cpshape.bounded`).
 
 For a window of span ``s`` (widths ``q*(w + d_i)``, ``0 <= d_i <= s``) and the offsets the
 rules allow (:func:`_masks`), :func:`_build_tables` gives per layer, offset and partial
-aggregate ``D`` the least and greatest ``V`` the remaining layers can add, and
-:func:`_hull` the lower and upper convex hulls of the points ``(D, V)`` of every allowed
-shape. Both are charged to the :class:`~cpshape.dp.WorkBudget`.
+aggregate ``D`` the least and greatest ``V`` the remaining layers can add, charged to the
+:class:`~cpshape.dp.WorkBudget`. The window's convex hulls are in :mod:`cpshape.hulls`.
 """
 
 from __future__ import annotations
 
-import bisect
-import itertools
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
@@ -28,8 +24,6 @@ _CLAMP = 2**62
 #: at most this many (offset, next offset, column) cells and has at most ``GATHER_WIDTH``
 #: columns per offset: there a few numpy calls beat a few per offset (as measured).
 GATHER_CELLS, GATHER_WIDTH = 1 << 14, 4
-#: Hulls spanning fewer aggregates than this tabulate their bounds at every ``D`` once.
-HULL_TABLE = 1 << 10
 
 @dataclass
 class _Tables:
@@ -202,180 +196,6 @@ def _layer_gathered(
     best = total.min(axis=1)  # (2, e, c)
     live = (best < big // 2) & layer[None, :, None]
     return np.where(live, best + g[:, :, None], big)
-
-
-@dataclass(frozen=True)
-class _Hull:
-    """The convex relaxation of the root ranges ``[Vmin(D), Vmax(D)]`` over every allowed
-    shape of the window (any ``d_1``): ``lower`` holds the vertices ``(D, V)`` of the lower
-    convex hull of the points ``(D(d), V(d))``, ``upper`` those of the upper hull, both sorted
-    by ``D``. Between its vertices the lower hull lies at or below ``Vmin`` and the upper one
-    at or above ``Vmax``, so a count whose ``V`` falls outside them at every ``D`` is out of
-    reach: the same test as the tables' root, only weaker where ``Vmin`` is not convex.
-    """
-
-    lower: list[tuple[int, int]]
-    upper: list[tuple[int, int]]
-
-    @cached_property
-    def vmin(self) -> int:
-        return min(v for _, v in self.lower)
-
-    @cached_property
-    def vmax(self) -> int:
-        return max(v for _, v in self.upper)
-
-    def bounds(self, big_d: int) -> tuple[int, int] | None:
-        """Integer bounds on ``V`` at aggregate ``big_d`` (None: no shape has that ``D``)."""
-        lower, upper = self.lower, self.upper
-        if not lower[0][0] <= big_d <= lower[-1][0]:
-            return None
-        if self._at is not None:
-            return self._at[0][big_d - lower[0][0]], self._at[1][big_d - lower[0][0]]
-        return _chord(lower, big_d, up=True), _chord(upper, big_d, up=False)
-
-    @cached_property
-    def _at(self) -> tuple[list[int], list[int]] | None:
-        """Both bounds at every ``D`` of the hull, by walking its edges once (``None`` when it
-        spans more than ``HULL_TABLE`` aggregates: then each is found by bisection)."""
-        if self.lower[-1][0] - self.lower[0][0] >= HULL_TABLE:
-            return None
-        return _walk(self.lower, up=True), _walk(self.upper, up=False)
-
-    def aggregates(self, qq_w: int, lo: int, hi: int) -> list[int]:
-        """The ``D`` at which a count in ``[lo, hi]`` minus ``F0`` (``q^2*w*D + V``) may lie."""
-        first = self.lower[0][0]
-        d_lo = max(first, -((self.vmax - lo) // qq_w))
-        d_hi = min(self.lower[-1][0], (hi - self.vmin) // qq_w)
-        if self._at is not None:
-            low_at, high_at = self._at
-            return [
-                d
-                for d in range(d_lo, d_hi + 1)
-                if lo - qq_w * d <= high_at[d - first] and hi - qq_w * d >= low_at[d - first]
-            ]
-        found = []
-        for big_d in range(d_lo, d_hi + 1):
-            v = self.bounds(big_d)
-            if v is not None and lo - qq_w * big_d <= v[1] and hi - qq_w * big_d >= v[0]:
-                found.append(big_d)
-        return found
-
-
-def _walk(hull: list[tuple[int, int]], up: bool) -> list[int]:
-    """The hull's value at every ``x`` from its first vertex to its last, rounded up (``up``)
-    or down, exactly (as :func:`_chord`)."""
-    values = [hull[0][1]]
-    for (x1, y1), (x2, y2) in itertools.pairwise(hull):
-        den = x2 - x1
-        for x in range(x1 + 1, x2 + 1):
-            num = y1 * den + (y2 - y1) * (x - x1)
-            values.append(-(-num // den) if up else num // den)
-    return values
-
-
-def _chord(hull: list[tuple[int, int]], x: int, up: bool) -> int:
-    """The hull's value at ``x`` rounded up (``up``) or down, exactly."""
-    k = bisect.bisect_left(hull, (x, -(2**63)))
-    if hull[k][0] == x:
-        return hull[k][1]
-    (x1, y1), (x2, y2) = hull[k - 1], hull[k]
-    num, den = y1 * (x2 - x1) + (y2 - y1) * (x - x1), x2 - x1
-    return -(-num // den) if up else num // den
-
-
-def _hull(
-    dp: DepthDP, span: int, pairs: np.ndarray, layers: list[np.ndarray], budget: WorkBudget
-) -> _Hull | None:
-    """The window's :class:`_Hull`, or None when no allowed shape exists.
-
-    Each hull is found by the usual recursion on the Lagrangian: the extreme points first,
-    then for every edge ``A-B`` found so far the shape minimising ``(D_B - D_A)*U - (U_B -
-    U_A)*D`` (``U = V`` for the lower hull, ``-V`` for the upper one), a chain DP over the
-    offsets; a shape strictly below the edge is a new hull point, else the edge is final. The
-    minimisations of one round run together, as one batch of DPs.
-    """
-    m, s = dp.depth, span
-    weight = [1 if i in (0, m - 1) else 2 for i in range(m)]
-    gain = [[_linear_gain(dp, i, e) for e in range(s + 1)] for i in range(m)]
-    qq = dp.rules.multiple_of ** 2
-    offsets = np.arange(s + 1, dtype=np.int64)
-    gains = np.array(gain, dtype=np.int64)
-    shares = np.array(weight, dtype=np.int64)[:, None] * offsets[None, :]
-    product = qq * np.outer(offsets, offsets)
-    allowed = np.array(layers)
-    inf = np.int64(2**62)
-    free = bool(allowed.all() and pairs.all())  # no rule cuts the window: no value is ever inf
-
-    def minimise(alpha: list[int], beta: list[int], sign: list[int]) -> list[tuple[int, int] | None]:
-        """Per batch item, ``(D, V)`` of a shape minimising ``alpha*sign*V - beta*D``."""
-        found: list[tuple[int, int] | None] = []
-        chunk = max(1, min(64, 2**22 // ((s + 1) * (s + 1))))
-        for at in range(0, len(alpha), chunk):
-            a = np.array(alpha[at : at + chunk], dtype=np.int64) * np.array(sign[at : at + chunk])
-            b = np.array(beta[at : at + chunk], dtype=np.int64)
-            budget.spend(32 * m * len(a) * (s + 1) * (s + 1) + 64 * NODE_COST * 12 * m)  # + numpy calls
-            if budget.exhausted:
-                raise BudgetExhausted
-            a, b = a[:, None], b[:, None]
-            cost = a[:, None, :] * gains[None] - b[:, None, :] * shares[None]  # (B, m, s+1)
-            value = np.where(allowed[m - 1][None], cost[:, m - 1], inf)
-            # the same at every layer; inf // 2 keeps value + edge (at most 1.5 inf) inside int64
-            edges = np.where(pairs[None], a[:, :, None] * product[None], inf // 2)
-            rows, cols = np.arange(len(a))[:, None], np.arange(s + 1)[None, :]
-            choice = []
-            for i in range(m - 2, -1, -1):
-                both = value[:, None, :] + edges
-                arg = both.argmin(axis=2)
-                best = both[rows, cols, arg]
-                if free:  # no rule cuts the window: every value is finite
-                    value = best + cost[:, i]
-                else:
-                    value = np.where(allowed[i][None] & (best < inf // 4), best + cost[:, i], inf)
-                choice.append(arg)
-            choice.reverse()
-            # every item's shape at once: its offsets layer by layer, then (D, V) exactly
-            path = [value.argmin(axis=1)]
-            for arg in choice:
-                path.append(arg[rows[:, 0], path[-1]])
-            offs = np.stack(path, axis=1)  # (B, m)
-            dead = value[rows[:, 0], path[0]] >= inf // 2
-            big_d = (shares[np.arange(m)[None, :], offs]).sum(axis=1).tolist()
-            v = gains[np.arange(m)[None, :], offs].sum(axis=1) + qq * (offs[:, :-1] * offs[:, 1:]).sum(axis=1)
-            for k, (dk, vk) in enumerate(zip(big_d, v.tolist(), strict=True)):
-                found.append(None if dead[k] else (dk, vk))
-        return found
-
-    top = 1 + qq * (m - 1) * s * s + sum(max(g) for g in gain)  # above every V
-    wide = 1 + 2 * (m - 1) * s  # above every D
-    if 8 * top * wide >= 2**60:  # the DP's values could overflow: bounds that hold anyway
-        return _Hull([(0, 0), (wide - 1, 0)], [(0, top), (wide - 1, top)])
-    ends = minimise([1, 1, 1, 1], [-top, top, -top, top], [1, 1, -1, -1])
-    if ends[0] is None:
-        return None
-    points: dict[int, set[tuple[int, int]]] = {}  # per sign, hull points (D, sign*V)
-    todo = []  # (sign, a, b): an edge of that hull not yet known to be final
-    for k, sign in ((0, 1), (2, -1)):
-        left, right = ends[k], ends[k + 1]
-        assert left is not None and right is not None
-        a, b = (left[0], sign * left[1]), (right[0], sign * right[1])
-        points[sign] = {a, b}
-        if a != b:
-            todo.append((sign, a, b))
-    while todo:
-        alpha = [b[0] - a[0] for _, a, b in todo]
-        beta = [b[1] - a[1] for _, a, b in todo]
-        found = minimise(alpha, beta, [sign for sign, _, _ in todo])
-        split = []
-        for (sign, a, b), new in zip(todo, found, strict=True):
-            assert new is not None
-            u = (new[0], sign * new[1])
-            if (b[0] - a[0]) * u[1] - (b[1] - a[1]) * u[0] < (b[0] - a[0]) * a[1] - (b[1] - a[1]) * a[0]:
-                points[sign].add(u)
-                split += [(sign, a, u), (sign, u, b)]
-        todo = split
-    lower, upper = ([(d, sign * u) for d, u in sorted(points[sign])] for sign in (1, -1))
-    return _Hull(lower, upper)
 
 
 def _masks(dp: DepthDP, base: int, span: int) -> tuple[np.ndarray, list[np.ndarray]]:

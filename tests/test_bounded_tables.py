@@ -10,10 +10,12 @@ import pytest
 from _rules import medium_problem, random_rules
 
 from cpshape import Constraints, Problem
+from cpshape import hulls as hulls_module
 from cpshape import tables as tables_module
 from cpshape.bounded import relaxed_floor
 from cpshape.dp import DepthDP, WorkBudget, reach_windows
-from cpshape.tables import _bands, _build_tables, _chord, _hull, _linear_gain, _masks
+from cpshape.hulls import _chord, _hull
+from cpshape.tables import _bands, _build_tables, _linear_gain, _masks
 
 
 def _random_rules(rng: random.Random) -> dict[str, object]:
@@ -134,7 +136,7 @@ def test_hulls_are_the_convex_hulls_of_the_shapes(
     convex (lower) and concave (upper): exactly the convex hull of the points ``(D, V)``. Their
     integer bounds therefore hold for every shape, and agree with the tables' root. Both ways
     of reading the bounds (tabulated once, or by bisection per ``D``) are checked."""
-    monkeypatch.setattr(tables_module, "HULL_TABLE", 2**62 if tabulated else 0)
+    monkeypatch.setattr(hulls_module, "HULL_TABLE", 2**62 if tabulated else 0)
     rng = random.Random(1000 + seed)
     for _ in range(4):
         dp, span, pairs, layers = _random_window(rng, max_depth=5, max_span=4)
