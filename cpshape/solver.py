@@ -120,7 +120,7 @@ def _solve_depth(
                 return _infeasible(problem, settings, m, band, start, "divisors", nearest)
             return _proven(problem, m, found, band, start, "divisors")
     first_hint = None  # a shape CP-SAT found first, for the CP-SAT run at the end
-    if m >= CP_FIRST_DEPTH and far_from_uniform(problem.constraints):
+    if _cp_first(problem, m):
         # Every width is a fixed factor away from the next: the windows of the exact searches
         # would be as wide as the network, while CP-SAT's propagation pins the chain at once.
         first = _cp_depth(problem, _first_share(settings), m, band, start, 0, nearest=nearest)
@@ -182,6 +182,11 @@ def _proven(
         m, Status.OPTIMAL, widths, count, seconds=seconds, proof=proof, target=problem.params
     )
     return verify(problem, result, band)
+
+
+def _cp_first(problem: Problem, m: int) -> bool:
+    """Whether depth ``m`` goes to CP-SAT before the exact searches (see ``CP_FIRST_DEPTH``)."""
+    return m >= CP_FIRST_DEPTH and far_from_uniform(problem.constraints)
 
 
 def _first_share(settings: SolverSettings) -> SolverSettings:
@@ -362,7 +367,7 @@ def _nearest(
             found.append(extreme)  # the widest (narrowest) shape the bounds allow is valid
             continue
         # depth 2 decides one count at a time by divisors, fast on any chain
-        if settings.dp_work and not (m > 2 and m >= CP_FIRST_DEPTH and far_from_uniform(problem.constraints)):
+        if settings.dp_work and not (m > 2 and _cp_first(problem, m)):
             budget = settings.exact_budget(time.perf_counter()).part(0.25)
             try:
                 found.append(nearest_exact(problem, m, side_band, sign, budget))

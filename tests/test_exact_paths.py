@@ -285,6 +285,30 @@ def test_rejected_pairs_are_paid_for(monkeypatch: pytest.MonkeyPatch) -> None:
     assert budget.given - budget.left >= PAIR_WORDS * checks[0] // 2
 
 
+def _small_chain(
+    rng: random.Random,
+    depth: int,
+    max_width: int,
+    rules: dict[str, object],
+    pin_chance: float,
+    key: str,
+    choices: list[object],
+) -> tuple[Constraints, int, int, bool, int] | None:
+    """``rules`` plus, by chance, a pin and a ``key`` rule drawn from ``choices``; then sizes:
+    ``(constraints, a, c, bias, the count at max_width everywhere)``, or ``None`` when the
+    rules do not form valid constraints."""
+    if rng.random() < pin_chance:
+        rules["pins"] = [(rng.randint(1, depth), rng.randint(1, max_width))]
+    if rng.random() < 0.3:
+        rules[key] = rng.choice(choices)
+    try:
+        constraints = Constraints(**rules)  # type: ignore[arg-type]
+    except ValueError:
+        return None
+    a, c, bias = rng.randint(1, 8), rng.randint(1, 5), rng.random() < 0.5
+    return constraints, a, c, bias, count_params(chain(a, (max_width,) * depth, c), bias)
+
+
 @pytest.mark.parametrize("seed", range(30))
 def test_outside_bounds_is_sound(seed: int) -> None:
     """The cheap certificate that every shape counts outside the band (from the widths'
@@ -297,16 +321,11 @@ def test_outside_bounds_is_sound(seed: int) -> None:
     rules: dict[str, object] = {"max_width": rng.randint(3, max_width)}
     if rng.random() < 0.5:
         rules["min_width"] = rng.randint(1, 4)
-    if rng.random() < 0.5:
-        rules["pins"] = [(rng.randint(1, depth), rng.randint(1, max_width))]
-    if rng.random() < 0.3:
-        rules["ratio_range"] = rng.choice([("1", "2"), ("3/2", "3"), ("1/3", "1")])
-    try:
-        constraints = Constraints(**rules)  # type: ignore[arg-type]
-    except ValueError:
+    ranges: list[object] = [("1", "2"), ("3/2", "3"), ("1/3", "1")]
+    drawn = _small_chain(rng, depth, max_width, rules, 0.5, "ratio_range", ranges)
+    if drawn is None:
         return
-    a, c, bias = rng.randint(1, 8), rng.randint(1, 5), rng.random() < 0.5
-    top = count_params(chain(a, (max_width,) * depth, c), bias)
+    constraints, a, c, bias, top = drawn
     for _ in range(10):
         low = rng.randint(1, top + 20)
         p = Problem(a, c, low, (depth,), bias=bias, constraints=constraints, tolerance_abs=rng.choice([0, 5]))
@@ -331,16 +350,10 @@ def test_extreme_count_is_the_nearest_count(seed: int) -> None:
     rules: dict[str, object] = {"max_width": max_width}
     if rng.random() < 0.4:
         rules["min_width"] = rng.randint(1, 3)
-    if rng.random() < 0.3:
-        rules["pins"] = [(rng.randint(1, depth), rng.randint(1, max_width))]
-    if rng.random() < 0.3:
-        rules["monotone"] = "non-increasing"
-    try:
-        constraints = Constraints(**rules)  # type: ignore[arg-type]
-    except ValueError:
+    drawn = _small_chain(rng, depth, max_width, rules, 0.3, "monotone", ["non-increasing"])
+    if drawn is None:
         return
-    a, c, bias = rng.randint(1, 8), rng.randint(1, 5), rng.random() < 0.5
-    top = count_params(chain(a, (max_width,) * depth, c), bias)
+    constraints, a, c, bias, top = drawn
     for _ in range(12):
         p = Problem(a, c, rng.randint(1, 2 * top), (depth,), bias=bias, constraints=constraints)
         low, high = p.band()
