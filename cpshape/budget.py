@@ -56,11 +56,13 @@ def least_span(
     budget: WorkBudget,
     one_by_one: bool = False,
     double: bool = False,
+    near: bool = False,
 ) -> tuple[int, _T] | None:
     """The least span in ``first..last`` whose ``probe`` finds something, with what it found
     (``None`` if no span does), for a probe that is monotone: once a span finds, every larger
     one does. The scan gallops upwards (steps of a quarter of the distance covered, at least
-    1/32 of the span; with ``double``, the distance doubles) and then bisects between the last
+    1/32 of the span, or with ``near`` (the answer is expected close to ``first``) not; with
+    ``double``, the distance doubles) and then bisects between the last
     span that missed and the first that found; ``one_by_one`` scans one span at a time and
     stops at the first find. On budget exhaustion raises
     ``Stopped(span, best)``: every span below ``span`` is proven to find nothing.
@@ -85,7 +87,7 @@ def least_span(
             if one_by_one:
                 step = 1
             else:  # cheap probes double the distance covered
-                step = span - first + 1 if double else max(1, (span - first) // 4, span // 32)
+                step = span - first + 1 if double else max(1, (span - first) // 4, 0 if near else span // 32)
             span = min(last, span + step) if span < last else last + 1
     return best
 

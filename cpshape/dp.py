@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from .budget import BudgetExhausted, Stopped, WorkBudget, least_span
-from .counting import edge_count, uniform_count
+from .counting import edge_count
 from .spec import Constraints, Monotone
+from .windows import Window, Windows, undominated
 
 __all__ = [
     "BudgetExhausted",
@@ -77,102 +78,15 @@ def pair_rule(rules: Constraints) -> PairRule | None:
 
 
 @dataclass(frozen=True)
-class Window:
-    """Candidate widths per hidden layer and the count band they are judged against."""
-
-    candidates: tuple[tuple[int, ...], ...]
-    low: int
-    high: int
-
-
-@dataclass(frozen=True)
-class DepthDP:
-    """The DP for one depth: sizes, bias switch, per-layer rules and pair rule."""
+class DepthDP(Windows):
+    """The DP for one depth: sizes, bias switch, per-layer rules and pair rule (its windows:
+    :class:`~cpshape.windows.Windows`)."""
 
     input_size: int
     output_size: int
     depth: int
     bias: bool
     rules: Constraints
-
-    # ----------------------------------------------------------------- windows
-    def window(self, base: int, span: int, low: int, high: int) -> Window | None:
-        """Widths ``q*(base+d)``, ``0 <= d <= span``, filtered by per-layer rules."""
-        r, q = self.rules, self.rules.multiple_of
-        pins = r.pin_map()
-        layer: list[tuple[int, ...]] = []
-        for i in range(1, self.depth + 1):
-            values = [q * (base + d) for d in range(span + 1)]
-            values = [v for v in values if v >= r.min_width and (r.max_width is None or v <= r.max_width)]
-            if i in pins:
-                values = [v for v in values if v == pins[i]]
-            if not values:
-                return None
-            layer.append(tuple(values))
-        return Window(tuple(layer), low, high)
-
-    def _extreme_count(self, base: int, span: int, top: bool) -> int | None:
-        """The count with every width at the top (or the bottom) of its window candidates,
-        as :meth:`window` would list them, without listing them."""
-        r, q = self.rules, self.rules.multiple_of
-        lo, hi = max(q * base, -(-r.min_width // q) * q), q * (base + span)
-        if r.max_width is not None:
-            hi = min(hi, r.max_width // q * q)
-        if lo > hi:
-            return None
-        pins, free = r.pin_map(), hi if top else lo
-        if not pins:
-            return uniform_count(self.input_size, self.output_size, self.depth, free, self.bias)
-        widths = []
-        for i in range(1, self.depth + 1):
-            if i in pins:
-                if pins[i] % q or not lo <= pins[i] <= hi:
-                    return None
-                widths.append(pins[i])
-            else:
-                widths.append(free)
-        return self.count(widths)
-
-    def uniform(self, base: int) -> int:
-        """``F0``: the count with every hidden width ``q*base``."""
-        q = self.rules.multiple_of
-        return uniform_count(self.input_size, self.output_size, self.depth, q * base, self.bias)
-
-    def count(self, widths: list[int] | tuple[int, ...]) -> int:
-        sizes = (self.input_size, *widths, self.output_size)
-        return sum(edge_count(x, y, self.bias) for x, y in itertools.pairwise(sizes))
-
-    def bases(self, span: int, low: int, high: int) -> range:
-        """Base widths ``w`` whose window can reach the band (an interval: counts grow with w)."""
-        q, r = self.rules.multiple_of, self.rules
-        w_min = max(1, -(-r.min_width // q) - span)
-        w_max = (r.max_width // q) if r.max_width is not None else high
-        for _, pin in r.pins:
-            w_min, w_max = max(w_min, pin // q - span), min(w_max, pin // q)
-        if w_min > w_max:
-            return range(0)
-
-        def first(pred: Callable[[int], bool]) -> int:
-            lo, hi = w_min, w_max + 1  # smallest w in [w_min, w_max] with pred, else w_max + 1
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if pred(mid):
-                    hi = mid
-                else:
-                    lo = mid + 1
-            return lo
-
-        def reaches_low(w: int) -> bool:
-            top = self._extreme_count(w, span, top=True)
-            return top is not None and top >= low
-
-        def above_high(w: int) -> bool:
-            bottom = self._extreme_count(w, span, top=False)
-            return bottom is not None and bottom > high
-
-        start = first(reaches_low)
-        stop = first(above_high)
-        return range(start, max(start, stop))
 
     # ------------------------------------------------------------------ the DP
     def _edge_extra(self, x: int, y: int, x0: int, y0: int) -> int:
@@ -327,17 +241,31 @@ class Reachable(Protocol):
 
 
 def reach_windows(
-    dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget, bases: Sequence[int] | None = None
+    dp: DepthDP,
+    span: int,
+    low: int,
+    high: int,
+    budget: WorkBudget,
+    bases: Sequence[int] | None = None,
+    missed: set[tuple[tuple[int, int], ...]] | None = None,
 ) -> list[Reach]:
-    """Every window of width ``span`` (in multiples of q) that reaches the band, with its counts."""
+    """Every window of width ``span`` (in multiples of q) that reaches the band, with its counts.
+
+    ``missed`` (for one band): the windows, by their candidates' ends, known to miss it; each
+    window found to miss is added. Windows of neighbouring spans often keep the same
+    candidates once :meth:`~cpshape.windows.Windows.corners` has cut them, so a scan over
+    spans asks each once; windows inside a neighbour are skipped (:func:`~cpshape.windows.undominated`).
+    """
     found = []
-    for base in dp.bases(span, low, high) if bases is None else bases:
-        win = dp.window(base, span, low, high)
-        if win is None:
+    for win in undominated(dp, span, low, high, dp.bases(span, low, high) if bases is None else bases):
+        key = tuple((values[0], values[-1]) for values in win.candidates)
+        if missed is not None and key in missed:
             continue
         bits, origin = dp.reachable(win, budget)
         if bits:
             found.append(Reach(dp, win, bits, origin))
+        elif missed is not None:
+            missed.add(key)
     return found
 
 

@@ -155,28 +155,18 @@ def _interiors(e: _Ends, bound: list[int], center: int, budget: WorkBudget) -> I
     """Interior tuples that could belong to a shape of spread ``<= bound[0]`` in the band.
 
     ``bound[0]`` may shrink while the caller consumes tuples (a better shape was found).
+    Every layer's widths lie within ``bound[0]`` of the pins and of the widths already
+    chosen, and where that leaves many, within what the corners allow (:func:`_corners`).
     """
     k = e.m - 2
-    lo2, hi2 = e.u_min, e.u_max
-    if 2 in e.pins:
-        lo2, hi2 = max(lo2, e.pins[2]), min(hi2, e.pins[2])
 
-    def reachable(u2: int) -> bool:
-        cap = bound[0]
-        top = (u2 + cap,) + (u2,) + (u2 + cap,) * (e.m - 2)
-        bottom = (max(1, u2 - cap),) + (u2,) + (max(1, u2 - cap),) * (e.m - 2)
-        return e.count(top) >= e.low and e.count(bottom) <= e.high
-
-    def extend(prefix: tuple[int, ...]) -> Iterator[tuple[int, ...]]:
+    def extend(prefix: tuple[int, ...], widths: tuple[int, int] | None = None) -> Iterator[tuple[int, ...]]:
         cap = bound[0]
         if len(prefix) == k:
             if max(prefix) - min(prefix) <= cap:
                 yield prefix
             return
-        layer = len(prefix) + 2
-        lo, hi = max(e.u_min, max(prefix) - cap), min(e.u_max, min(prefix) + cap)
-        if layer in e.pins:
-            lo, hi = max(lo, e.pins[layer]), min(hi, e.pins[layer])
+        lo, hi = _corners(e, prefix, cap) if widths is None else widths
         budget.spend(64 * PAIR_WORDS * max(0, hi - lo + 1))  # one pair check per width tried
         if budget.exhausted:
             raise BudgetExhausted
@@ -184,17 +174,62 @@ def _interiors(e: _Ends, bound: list[int], center: int, budget: WorkBudget) -> I
             if e.pair_ok(prefix[-1], u):
                 yield from extend((*prefix, u))
 
+    lo2, hi2 = _corners(e, (), bound[0])
+    if lo2 > hi2:
+        return
     start = min(max(center, lo2), hi2)
     for direction in (range(start, hi2 + 1), range(start - 1, lo2 - 1, -1)):
         for u2 in direction:
-            if not reachable(u2):
-                if (direction.step > 0) == (e.count((u2,) * e.m) > e.high):
-                    break  # monotone: every middle further out misses the band too
-                continue
-            budget.spend(64 * (2 * bound[0] + 1) ** (k - 1))
+            third = _corners(e, (u2,), bound[0]) if k > 1 else None
+            budget.spend(64 * (1 if third is None else max(1, third[1] - third[0] + 1)))
             if budget.exhausted:
                 raise BudgetExhausted
-            yield from extend((u2,))
+            yield from extend((u2,), third)
+
+
+#: Width ranges longer than this are cut by the corners' counts (shorter ones are looped over).
+CORNER_RANGE = 16
+
+
+def _corners(e: _Ends, prefix: tuple[int, ...], cap: int, cut: bool = False) -> tuple[int, int]:
+    """The units ``u`` of interior layer ``len(prefix) + 2`` (after ``prefix``, which starts
+    at layer 2) that a shape of spread ``<= cap`` in the band could have; ``lo > hi`` if none.
+
+    Every width of such a shape lies within ``cap`` of the pins, of ``prefix`` and of ``u``;
+    so the other free layers lie in ``[max - cap, min + cap]`` of those, and its count lies
+    between the counts with every free layer at that range's bottom and at its top. Both
+    grow with ``u``: the widths they allow form one interval, found by bisection. A range
+    of at most ``CORNER_RANGE`` widths is returned uncut unless ``cut``.
+    """
+    layer = len(prefix) + 2
+    fixed = {**e.pins, **{2 + i: u for i, u in enumerate(prefix)}}
+    lo, hi = e.u_min, e.u_max
+    if fixed:
+        lo, hi = max(lo, max(fixed.values()) - cap), min(hi, min(fixed.values()) + cap)
+    if layer in e.pins:
+        lo, hi = max(lo, e.pins[layer]), min(hi, e.pins[layer])
+    if hi - lo + 1 <= (0 if cut else CORNER_RANGE):
+        return lo, hi
+
+    def extreme(u: int, top: bool) -> int:
+        values = [*fixed.values(), u]
+        free = min(e.u_max, min(values) + cap) if top else max(e.u_min, max(values) - cap)
+        return e.count(tuple(fixed.get(j, u if j == layer else free) for j in range(1, e.m + 1)))
+
+    if extreme(lo, top=False) > e.high or extreme(hi, top=True) < e.low:
+        return lo, lo - 1
+    a, b = lo, hi  # the largest u whose least count is <= high
+    while a < b:
+        mid = (a + b + 1) // 2
+        a, b = (mid, b) if extreme(mid, top=False) <= e.high else (a, mid - 1)
+    top_u = a
+    if extreme(top_u, top=True) < e.low:
+        return lo, lo - 1
+    a, b = lo, top_u  # the least u whose greatest count is >= low
+    while a < b:
+        mid = (a + b) // 2
+        a, b = (a, mid) if extreme(mid, top=True) >= e.low else (mid + 1, b)
+    return a, top_u
 
 
 def _search(e: _Ends, cap: int, target: int, center: int, budget: WorkBudget) -> list[tuple[int, ...]]:
@@ -212,6 +247,12 @@ def _search(e: _Ends, cap: int, target: int, center: int, budget: WorkBudget) ->
         lo1, hi1 = max(lo1, i_max - cap), min(hi1, i_min + cap)
         lom, him = max(lom, i_max - cap), min(him, i_min + cap)
         if lo1 > hi1 or lom > him:
+            continue
+        # the band and u_m's range bound u_1 (count = alpha*u_1 + gamma*u_m + delta)
+        alpha, gamma, delta = e.coefficients(inner)
+        lo1 = max(lo1, -(-(e.low - delta - gamma * him) // alpha))
+        hi1 = min(hi1, (e.high - delta - gamma * lom) // alpha)
+        if lo1 > hi1:
             continue
         for u1 in e.first_candidates(inner, lo1, hi1, (i_min + i_max) // 2):
             budget.spend(64 * WORDS_PER_END)
@@ -233,6 +274,24 @@ def _search(e: _Ends, cap: int, target: int, center: int, budget: WorkBudget) ->
     return found
 
 
+def _least_open_cap(e: _Ends, span_limit: int) -> int:
+    """The least spread cap (at least 1, or ``span_limit`` if that is 0) at which some second
+    width passes the corners (:func:`_corners`), ``span_limit + 1`` if none does: below it no
+    shape reaches the band. Caps only widen the corners' ranges, so this is a bisection. A
+    pin far from the other widths puts it near the least spread, where the caps then step
+    in small steps."""
+    lo, hi = min(1, span_limit), span_limit + 1
+    first, last = _corners(e, (), lo, cut=True)
+    if first <= last:
+        return lo  # the common case: open at once
+    lo += 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        first, last = _corners(e, (), mid, cut=True)
+        lo, hi = (lo, mid) if first <= last else (mid + 1, hi)
+    return lo
+
+
 def solve_by_ends(
     a: int,
     c: int,
@@ -251,7 +310,10 @@ def solve_by_ends(
     """
     e = _Ends(a, c, m, bias, rules, band)
     center = _uniform_center(e, target)
-    cap = 1
+    floor = _least_open_cap(e, span_limit)
+    if floor > span_limit:
+        return None
+    cap = floor
     while True:
         cap = min(cap, span_limit)
         found = _search(e, cap, target, center, budget)
@@ -259,7 +321,7 @@ def solve_by_ends(
             break
         if cap >= span_limit:
             return None
-        cap += max(1, cap // 4)
+        cap += max(1, (cap - floor + 1) // 4)
     s = min(f[0] for f in found)
     options: list[tuple[int, int, tuple[int, ...]]] = []
     for _, u1, *rest in found:

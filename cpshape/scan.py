@@ -31,7 +31,13 @@ from .dp import (
 )
 from .result import check_shape
 from .spec import Constraints, Monotone, Prefer, Problem
-from .twolayer import WORK_PER_SPREAD, reach_line, reach_pairs, shapes_with_count
+from .twolayer import (
+    WORK_PER_SPREAD,
+    pinned_pair_shapes,
+    reach_line,
+    reach_pairs,
+    shapes_with_count,
+)
 
 __all__ = [
     "by_spans",
@@ -140,13 +146,20 @@ def depth_dp(problem: Problem, m: int) -> DepthDP:
 
 
 def reach(
-    dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget, listing: bool = False
+    dp: DepthDP,
+    span: int,
+    low: int,
+    high: int,
+    budget: WorkBudget,
+    listing: bool = False,
+    missed: set[tuple[tuple[int, int], ...]] | None = None,
 ) -> list[Reachable]:
     """Shapes reaching the band at this span: the exact depth-2 search, the bounded search,
     or (when the caller needs every count listed, or the tables would be too large) the
     window DPs.
 
     Depth 2 returns spread exactly ``q*span``; the others return every spread up to it.
+    ``missed``: windows known to miss the band (:func:`~cpshape.dp.reach_windows`).
     """
     if dp.depth == 1:
         return list(reach_line(dp.input_size, dp.output_size, dp.bias, dp.rules, low, high))
@@ -160,7 +173,7 @@ def reach(
     fast = [w for w in bases if aggregate_applies(dp, w, span)]
     found.extend(reach_aggregate(dp, span, fast, low, high, budget))
     rest = [w for w in bases if w not in set(fast)]
-    return found + list(reach_windows(dp, span, low, high, budget, rest))
+    return found + list(reach_windows(dp, span, low, high, budget, rest, missed))
 
 
 def reach_upto(
@@ -182,13 +195,40 @@ def scan(
     band is monotone in the span and :func:`least_span` gallops and bisects. Depth 2 looks
     at spreads of exactly ``q*span`` and is scanned one span at a time.
     """
+    near, missed = False, set[tuple[tuple[int, int], ...]]()
+    if dp.depth > 2:
+        # Spans whose every window misses the band at a corner need no search; a pin far
+        # from the other widths puts this floor near the least spread.
+        opened = _open_floor(dp, first, last, low, high)
+        near, first = opened > first, opened
     if dp.depth > 2 and not listing and bounded_applies(dp, first):
         # The bounded search's hulls rule out spans without tables: start where they cannot.
         first = relaxed_floor(dp, first, last, low, high, budget)
     found = least_span(
-        first, last, lambda span: reach(dp, span, low, high, budget, listing) or None, budget, dp.depth == 2
+        first,
+        last,
+        lambda span: reach(dp, span, low, high, budget, listing, missed) or None,
+        budget,
+        dp.depth == 2,
+        near=near,
     )
     return (last + 1, None) if found is None else found
+
+
+def _open_floor(dp: DepthDP, first: int, last: int, low: int, high: int) -> int:
+    """The least span in ``first..last + 1`` with a window whose corners straddle the band
+    (:meth:`~cpshape.dp.DepthDP.bases`; such windows only gain bases as the span grows)."""
+    missed, probe, step = first - 1, first, 1  # gallop (the floor is usually near first)
+    while probe <= last and not dp.bases(probe, low, high):
+        missed, probe, step = probe, probe + step, 2 * step
+    lo, hi = missed + 1, min(probe, last + 1)  # then bisect: hi is open, or past the last span
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if dp.bases(mid, low, high):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 def by_spans(
@@ -328,9 +368,10 @@ def nearest_exact(
 ) -> int | None:
     """The greatest (``sign = -1``) or least (``sign = 1``) achievable count in ``band``, by
     deciding counts one at a time from the end nearest the target, skipping those the residue
-    certificate rules out: closed form at depth 1, divisors at depth 2, the least-span scan
-    above. Where the rules leave at most ``NEAREST_LISTING_SPAN`` spreads in all, the window
-    DPs list every count of the band at once instead. Raises ``BudgetExhausted`` or
+    certificate rules out: closed form at depth 1, divisors at depth 2 (and where every layer
+    but two neighbours is pinned), the least-span scan above. Where the rules leave at most
+    ``NEAREST_LISTING_SPAN`` spreads in all, the window DPs list every count of the band at
+    once instead. Raises ``BudgetExhausted`` or
     ``Stopped`` when the budget ends first.
     """
     low, high = band
@@ -347,10 +388,13 @@ def nearest_exact(
         return low + bits.bit_length() - 1 if sign < 0 else low + (bits & -bits).bit_length() - 1
     g, residue = residue_class(problem)
     n = high - (high - residue) % g if sign < 0 else low + (residue - low) % g
+    pinned = pinned_pair_shapes(problem, m) if m > 2 else None
+    if m == 2:
+        pinned = lambda n: shapes_with_count(dp.input_size, dp.output_size, dp.bias, dp.rules, n)  # noqa: E731
     while low <= n <= high:
-        if m == 2:
+        if pinned is not None:
             budget.spend(64 * WORK_PER_SPREAD)
-            hit = bool(shapes_with_count(dp.input_size, dp.output_size, dp.bias, dp.rules, n))
+            hit = bool(pinned(n))
         else:
             hit = scan(dp, n, n, 0, span_limit(problem, m, n), budget)[1] is not None
         if hit:

@@ -43,7 +43,7 @@ from .scan import (
     span_limit,
 )
 from .spec import Prefer, Problem, SolverSettings
-from .twolayer import depth2_by_divisors
+from .twolayer import depth2_by_divisors, pinned_pair_by_divisors
 
 __all__ = ["solve"]
 
@@ -113,8 +113,8 @@ def _solve_depth(
         return _infeasible(problem, settings, m, band, start, "residues", nearest)
     if outside_bounds(problem, m, band):
         return _infeasible(problem, settings, m, band, start, "bounds", nearest)
-    if m == 2:
-        found = depth2_by_divisors(problem, band)
+    if m >= 2:
+        found = depth2_by_divisors(problem, band) if m == 2 else pinned_pair_by_divisors(problem, m, band)
         if found is not None:
             if not found:
                 return _infeasible(problem, settings, m, band, start, "divisors", nearest)
@@ -354,12 +354,16 @@ def _nearest(
     """Achievable counts just below and just above the band (``None`` where none is proven).
 
     The search above stops at twice the band's upper end. Each side is first decided exactly
-    (:func:`nearest_exact`) within a quarter of the work budget, else by CP-SAT within half
-    of what is left of the time limit.
+    (:func:`nearest_exact`) within a quarter of the work budget, else by CP-SAT; of the time
+    limit left, the side below gets half and the side above the rest (the exact search half
+    of a side's time, CP-SAT what it leaves).
     """
     low, high = band
     found: list[int | None] = []
+    start = time.perf_counter()
     for side_band, sign in (((1, low - 1), -1), ((high + 1, 2 * high), 1)):
+        side = _time_left(settings, start, share=0.5 if sign < 0 else 1.0)
+        side_start = time.perf_counter()
         if side_band[0] > side_band[1] or outside_bounds(problem, m, side_band):
             found.append(None)  # proven: no count on that side (or none in reach of the bounds)
             continue
@@ -368,14 +372,14 @@ def _nearest(
             continue
         # depth 2 decides one count at a time by divisors, fast on any chain
         if settings.dp_work and not (m > 2 and _cp_first(problem, m)):
-            budget = settings.exact_budget(time.perf_counter()).part(0.25)
+            budget = side.exact_budget(side_start).part(0.25)
             try:
                 found.append(nearest_exact(problem, m, side_band, sign, budget))
                 continue
             except (Stopped, BudgetExhausted):
                 pass
         shape = build_model(problem, [m], side_band)
-        stages = _Stages(shape, _time_left(settings, time.perf_counter(), share=0.5))
+        stages = _Stages(shape, _time_left(side, side_start))
         value = stages.minimize(sign * shape.depths[m].count)
         found.append(sign * value if value is not None and stages.proven else None)
     return found[0], found[1]

@@ -206,12 +206,12 @@ def test_span_floor_is_sound(seed: int) -> None:
 @pytest.mark.parametrize("seed", range(10))
 def test_extreme_counts_follow_the_window(seed: int) -> None:
     """``DepthDP._extreme_count`` (which ``bases`` bisects on) is the count of the window's
-    first or last candidates, as :meth:`DepthDP.window` lists them."""
+    first or last candidates, as :meth:`DepthDP.candidates` lists them."""
     rng = random.Random(3000 + seed)
     for _ in range(40):
         dp, span, _, _ = _random_window(rng)
         for base in range(1, 30):
-            win = dp.window(base, span, 1, 1)
+            ranges = dp.candidates(base, span)
             for top in (False, True):
-                want = None if win is None else dp.count([c[-1] if top else c[0] for c in win.candidates])
+                want = None if ranges is None else dp.count([hi if top else lo for lo, hi in ranges])
                 assert dp._extreme_count(base, span, top) == want
