@@ -12,9 +12,10 @@ pins and the pair rule with ``u_(m-1)`` all bound it) and the best ``u_m`` is re
 O(1). For a narrow band only the residue classes of ``u_1`` modulo ``gamma/gcd(alpha,
 gamma)`` that can hit it are visited (a modular inverse).
 
-The search runs with a spread cap ``B = 1, 2, 3, ..., 8, 10, 12, 15, ...`` (+25 % a step):
-every interior tuple within ``B`` of ``u_2``, every ``u_2`` that could still reach the band
-with spread ``<= B``. A cap that finds shapes is exhaustive for spreads up to ``B``, so
+The search runs with a spread cap ``B = 1, 2, 3, ..., 8, 10, 12, 15, ...`` (+25 % a step;
+from the least cap whose corners open, and with pins in steps of a quarter of the distance
+from it): every interior tuple within ``B`` of ``u_2`` and of the pins, every ``u_2`` that
+could still reach the band with spread ``<= B`` (``_corners``). A cap that finds shapes is exhaustive for spreads up to ``B``, so
 the least spread it finds is optimal. Cost grows like ``B^(m-2)``, which is why the DP
 takes over above depth 6.
 """
@@ -313,7 +314,7 @@ def solve_by_ends(
     floor = _least_open_cap(e, span_limit)
     if floor > span_limit:
         return None
-    cap = floor
+    cap, origin = floor, floor if e.pins else 1  # with a pin, the least spread is near the floor
     while True:
         cap = min(cap, span_limit)
         found = _search(e, cap, target, center, budget)
@@ -321,7 +322,7 @@ def solve_by_ends(
             break
         if cap >= span_limit:
             return None
-        cap += max(1, (cap - floor + 1) // 4)
+        cap += max(1, (cap - origin + 1) // 4)
     s = min(f[0] for f in found)
     options: list[tuple[int, int, tuple[int, ...]]] = []
     for _, u1, *rest in found:

@@ -198,9 +198,10 @@ def scan(
     near, missed = False, set[tuple[tuple[int, int], ...]]()
     if dp.depth > 2:
         # Spans whose every window misses the band at a corner need no search; a pin far
-        # from the other widths puts this floor near the least spread.
+        # from the other widths puts this floor near the least spread (without pins it is
+        # a span or two, and the scan gallops as usual).
         opened = _open_floor(dp, first, last, low, high)
-        near, first = opened > first, opened
+        near, first = opened > first and bool(dp.rules.pins), opened
     if dp.depth > 2 and not listing and bounded_applies(dp, first):
         # The bounded search's hulls rule out spans without tables: start where they cannot.
         first = relaxed_floor(dp, first, last, low, high, budget)
