@@ -29,11 +29,11 @@ from .dp import (
     least_span,
     reach_windows,
 )
+from .pinned import pinned_shapes
 from .result import check_shape
 from .spec import Constraints, Monotone, Prefer, Problem
 from .twolayer import (
     WORK_PER_SPREAD,
-    pinned_pair_shapes,
     reach_line,
     reach_pairs,
     shapes_with_count,
@@ -369,8 +369,9 @@ def nearest_exact(
 ) -> int | None:
     """The greatest (``sign = -1``) or least (``sign = 1``) achievable count in ``band``, by
     deciding counts one at a time from the end nearest the target, skipping those the residue
-    certificate rules out: closed form at depth 1, divisors at depth 2 (and where every layer
-    but two neighbours is pinned), the least-span scan above. Where the rules leave at most
+    certificate rules out: closed form at depth 1, divisors at depth 2 (and
+    :func:`~cpshape.pinned.pinned_shapes` where every layer but one or two is pinned), the
+    least-span scan above. Where the rules leave at most
     ``NEAREST_LISTING_SPAN`` spreads in all, the window DPs list every count of the band at
     once instead. Raises ``BudgetExhausted`` or
     ``Stopped`` when the budget ends first.
@@ -389,7 +390,8 @@ def nearest_exact(
         return low + bits.bit_length() - 1 if sign < 0 else low + (bits & -bits).bit_length() - 1
     g, residue = residue_class(problem)
     n = high - (high - residue) % g if sign < 0 else low + (residue - low) % g
-    pinned = pinned_pair_shapes(problem, m) if m > 2 else None
+    found = pinned_shapes(problem, m) if m > 2 else None
+    pinned = None if found is None else found[0]
     if m == 2:
         pinned = lambda n: shapes_with_count(dp.input_size, dp.output_size, dp.bias, dp.rules, n)  # noqa: E731
     while low <= n <= high:

@@ -30,6 +30,7 @@ from .dp import BudgetExhausted, Stopped, WorkBudget
 from .ends import MAX_DEPTH as ENDS_MAX_DEPTH
 from .ends import solve_by_ends
 from .model import ShapeModel, build_model
+from .pinned import by_pinned
 from .result import DepthResult, Report, Status, VerificationError, verify
 from .scan import (
     by_spans,
@@ -43,7 +44,7 @@ from .scan import (
     span_limit,
 )
 from .spec import Prefer, Problem, SolverSettings
-from .twolayer import depth2_by_divisors, pinned_pair_by_divisors
+from .twolayer import depth2_by_divisors
 
 __all__ = ["solve"]
 
@@ -113,12 +114,13 @@ def _solve_depth(
         return _infeasible(problem, settings, m, band, start, "residues", nearest)
     if outside_bounds(problem, m, band):
         return _infeasible(problem, settings, m, band, start, "bounds", nearest)
-    if m >= 2:
-        found = depth2_by_divisors(problem, band) if m == 2 else pinned_pair_by_divisors(problem, m, band)
+    if m >= 2:  # depth 2, or every layer but one or two pinned: every shape of each count
+        exact = (depth2_by_divisors(problem, band), "divisors") if m == 2 else by_pinned(problem, m, band)
+        found, proof = exact if exact is not None else (None, "")
         if found is not None:
             if not found:
-                return _infeasible(problem, settings, m, band, start, "divisors", nearest)
-            return _proven(problem, m, found, band, start, "divisors")
+                return _infeasible(problem, settings, m, band, start, proof, nearest)
+            return _proven(problem, m, found, band, start, proof)
     first_hint = None  # a shape CP-SAT found first, for the CP-SAT run at the end
     if _cp_first(problem, m):
         # Every width is a fixed factor away from the next: the windows of the exact searches

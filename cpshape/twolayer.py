@@ -12,24 +12,21 @@ same with a single width (``LineReach``).
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .counting import chain, count_params, edge_count
+from .counting import chain, count_params
 from .dp import WorkBudget, pair_rule
-from .result import check_shape
 from .spec import Constraints, Monotone, Prefer, Problem
 
 __all__ = [
     "LineReach",
     "PairReach",
+    "by_divisors",
     "depth2_by_divisors",
     "divisors",
-    "pinned_pair_by_divisors",
-    "pinned_pair_shapes",
     "reach_line",
     "reach_pairs",
     "shapes_with_count",
@@ -303,56 +300,10 @@ def depth2_by_divisors(
     def shapes(count: int) -> list[tuple[int, ...]]:
         return list(shapes_with_count(a, c, problem.bias, rules, count))
 
-    return _by_divisors(problem, band, shapes)
+    return by_divisors(problem, band, shapes)
 
 
-def pinned_pair_by_divisors(
-    problem: Problem, depth: int, band: tuple[int, int]
-) -> tuple[tuple[int, ...], int] | tuple[()] | None:
-    """Depth ``depth`` with every hidden layer pinned but two neighbours, by factorisation
-    (:func:`pinned_pair_shapes`); ``None`` when the pins are not of that form or the band is
-    too wide to enumerate, else as :func:`depth2_by_divisors`."""
-    shapes = pinned_pair_shapes(problem, depth)
-    return None if shapes is None else _by_divisors(problem, band, shapes)
-
-
-def pinned_pair_shapes(problem: Problem, depth: int) -> Callable[[int], list[tuple[int, ...]]] | None:
-    """For depth ``depth`` with every hidden layer pinned but two neighbours ``i, i+1``: every
-    valid shape of a count (``None`` if the pins are not of that form).
-
-    The free pair is a depth-2 network from the width before it to the width after it (the
-    input and output sizes at the ends), and the pinned edges add a fixed count; so the
-    shapes of a count are the divisor pairs of the depth-2 count left
-    (:func:`shapes_with_count`), each checked against every rule of the whole shape. A pin
-    far from the other widths leaves spreads and sparse counts that no window of the other
-    searches reaches cheaply (784 -> 10, 10^8, depth 3, first layer pinned to 1,718: no
-    shape, which CP-SAT did not prove in 10 s).
-    """
-    pins = problem.constraints.pin_map()
-    free = [i for i in range(1, depth + 1) if i not in pins]
-    if len(free) != 2 or free[1] != free[0] + 1:
-        return None
-    i = free[0]
-    sizes = [problem.input_size, *(pins.get(j, 0) for j in range(1, depth + 1)), problem.output_size]
-    fixed = sum(
-        edge_count(x, y, problem.bias)
-        for j, (x, y) in enumerate(itertools.pairwise(sizes))
-        if j not in (i - 1, i, i + 1)  # the edges into, within and out of the free pair
-    )
-    rules = Constraints(min_width=problem.constraints.min_width, multiple_of=problem.constraints.multiple_of)
-
-    def shapes(count: int) -> list[tuple[int, ...]]:
-        found = []
-        for pair in shapes_with_count(sizes[i - 1], sizes[i + 2], problem.bias, rules, count - fixed):
-            widths = (*sizes[1:i], *pair, *sizes[i + 2 : depth + 1])
-            if not check_shape(problem, widths, (count, count)):
-                found.append(widths)
-        return found
-
-    return shapes
-
-
-def _by_divisors(
+def by_divisors(
     problem: Problem, band: tuple[int, int], shapes: Callable[[int], list[tuple[int, ...]]]
 ) -> tuple[tuple[int, ...], int] | tuple[()] | None:
     """The optimum over every shape ``shapes(count)`` lists for the counts of the band, in

@@ -16,9 +16,9 @@ import cpshape.ends as ends_module
 import cpshape.scan as scan_module
 from cpshape import Constraints, Problem, solve
 from cpshape.dp import DepthDP, WorkBudget, band_bits, reach_windows
+from cpshape.pinned import by_pinned
 from cpshape.result import check_shape
 from cpshape.scan import depth_dp, nearest_exact
-from cpshape.twolayer import pinned_pair_by_divisors
 
 
 def _far_pinned(rng: random.Random, depth: int, max_width: int, pins: int = 1) -> Problem | None:
@@ -186,19 +186,32 @@ def test_span_floor_is_sound(seed: int) -> None:
         assert all(s >= floor for s in spreads)
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_pinned_pair_divisors_match_brute_force(seed: int) -> None:
-    """Every layer pinned but two neighbours: the divisor search's optimum and the nearest
-    counts (one count at a time by divisors) against brute force."""
+@pytest.mark.parametrize("seed", range(8))
+def test_all_but_two_pinned_match_brute_force(seed: int) -> None:
+    """Every layer pinned but two neighbours (divisors), or but one or two layers that are not
+    neighbours (linear in each): the optimum and the nearest counts (one count at a time)
+    against brute force."""
     rng = random.Random(7500 + seed)
     checked = 0
     while checked < 15:
         m = rng.randint(3, 5)
         top = {3: 30, 4: 12, 5: 7}[m]  # brute force walks top**m shapes
-        free = rng.randint(1, m - 1)
-        pins = [(i, rng.randint(1, top)) for i in range(1, m + 1) if i not in (free, free + 1)]
+        kind = rng.choice(["pair", "apart", "one"])
+        if kind == "pair":
+            first = rng.randint(1, m - 1)
+            free = {first, first + 1}
+        elif kind == "apart":
+            first = rng.randint(1, m - 2)
+            free = {first, rng.randint(first + 2, m)}
+        else:
+            free = {rng.randint(1, m)}
+        pins = [(i, rng.randint(1, top)) for i in range(1, m + 1) if i not in free]
         a, c, bias = rng.randint(1, 20), rng.randint(1, 9), rng.random() < 0.5
         widths = [dict(pins).get(i, rng.randint(1, top)) for i in range(1, m + 1)]
+        rules: dict[str, object] = {"pins": pins, "max_width": top}
+        if rng.random() < 0.3:
+            rules["multiple_of"] = 2
+            rules["pins"] = pins = [(i, 2 * -(-w // 2)) for i, w in pins if 2 * -(-w // 2) <= top]
         try:
             p = Problem(
                 a,
@@ -206,13 +219,18 @@ def test_pinned_pair_divisors_match_brute_force(seed: int) -> None:
                 plain_count(a, tuple(widths), c, bias) + rng.randint(-2, 2),
                 (m,),
                 bias=bias,
-                constraints=Constraints(pins=pins, max_width=top),
+                constraints=Constraints(**rules),  # type: ignore[arg-type]
                 tolerance_abs=rng.choice([0, 1]),
             )
         except ValueError:
             continue
+        exact = by_pinned(p, m, p.band())
+        if exact is None:  # a pin rounded past max_width was dropped: more than two layers free
+            continue
         checked += 1
-        found = pinned_pair_by_divisors(p, m, p.band())
+        found, proof = exact
+        left = sorted(set(range(1, m + 1)) - {i for i, _ in pins})
+        assert proof == ("divisors" if len(left) == 2 and left[1] == left[0] + 1 else "pinned widths")
         expected = best(p, m, top)
         if expected is None:
             assert found == ()
