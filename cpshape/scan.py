@@ -202,6 +202,9 @@ def scan(
         # a span or two, and the scan gallops as usual).
         opened = _open_floor(dp, first, last, low, high)
         near, first = opened > first and bool(dp.rules.pins), opened
+        # There the corners cut each window to a few widths per layer, which the window
+        # DPs search directly; the bounded search's tables would span the whole window.
+        listing = listing or near
     if dp.depth > 2 and not listing and bounded_applies(dp, first):
         # The bounded search's hulls rule out spans without tables: start where they cannot.
         first = relaxed_floor(dp, first, last, low, high, budget)
