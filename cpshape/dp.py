@@ -256,11 +256,23 @@ def reach_windows(
     candidates once :meth:`~cpshape.windows.Windows.corners` has cut them, so a scan over
     spans asks each once; windows inside a neighbour are skipped (:func:`~cpshape.windows.undominated`).
     """
+    q = dp.rules.multiple_of
+
+    def charge() -> None:  # one base's window: its ranges, corners and domination check
+        budget.spend(64 * PAIR_WORDS * dp.depth)
+        if budget.exhausted:
+            raise BudgetExhausted
+
     found = []
-    for win in undominated(dp, span, low, high, dp.bases(span, low, high) if bases is None else bases):
-        key = tuple((values[0], values[-1]) for values in win.candidates)
+    every = dp.bases(span, low, high) if bases is None else bases
+    for ranges in undominated(dp, span, low, high, every, charge):
+        key = tuple(ranges)
         if missed is not None and key in missed:
             continue
+        sizes = [(hi - lo) // q + 1 for lo, hi in ranges]
+        if PAIR_WORDS * sum(x * y for x, y in itertools.pairwise(sizes)) > budget.left:
+            raise BudgetExhausted  # the DP would charge more than is left: not even listed
+        win = dp.listed(ranges, low, high)
         bits, origin = dp.reachable(win, budget)
         if bits:
             found.append(Reach(dp, win, bits, origin))

@@ -43,10 +43,16 @@ class Windows:
     def window(self, base: int, span: int, low: int, high: int) -> Window | None:
         """Widths ``q*(base+d)``, ``0 <= d <= span``, filtered by per-layer rules and by what
         the band allows (:meth:`corners`)."""
+        ranges = self.window_ranges(base, span, low, high)
+        return None if ranges is None else self.listed(ranges, low, high)
+
+    def window_ranges(self, base: int, span: int, low: int, high: int) -> list[tuple[int, int]] | None:
+        """:meth:`window`'s least and greatest width per layer, without listing the widths."""
         ranges = self.candidates(base, span)
-        ranges = None if ranges is None else self.corners(ranges, low, high)
-        if ranges is None:
-            return None
+        return None if ranges is None else self.corners(ranges, low, high)
+
+    def listed(self, ranges: list[tuple[int, int]], low: int, high: int) -> Window:
+        """The window holding every multiple of q in each layer's range."""
         q = self.rules.multiple_of
         return Window(tuple(tuple(range(lo, hi + 1, q)) for lo, hi in ranges), low, high)
 
@@ -158,26 +164,28 @@ class Windows:
 
 
 
-def undominated(dp: Windows, span: int, low: int, high: int, bases: Sequence[int]) -> list[Window]:
-    """The windows of ``bases`` (in order) that no neighbour contains: a window whose every
-    layer's widths lie among another's reaches nothing the other does not (the pair rule
-    judges both alike), so only the wider one is searched. With a pin far from the other
-    widths, the corners leave each window the same few widths at the far end, and one window
-    per span holds the others."""
-    kept: list[Window] = []
+def undominated(
+    dp: Windows, span: int, low: int, high: int, bases: Sequence[int], charge: Callable[[], None]
+) -> list[list[tuple[int, int]]]:
+    """The windows of ``bases`` (in order, as :meth:`Windows.window_ranges`) that no neighbour
+    contains: a window whose every layer's widths lie among another's reaches nothing the
+    other does not (the pair rule judges both alike), so only the wider one is searched.
+    With a pin far from the other widths, the corners leave each window the same few widths
+    at the far end, and one window per span holds the others. ``charge()`` is called once
+    per base (the caller's budget: a span may have very many bases)."""
+    kept: list[list[tuple[int, int]]] = []
     for base in bases:
-        win = dp.window(base, span, low, high)
-        if win is None:
+        charge()
+        ranges = dp.window_ranges(base, span, low, high)
+        if ranges is None:
             continue
-        if kept and _inside(win, kept[-1]):
+        if kept and _inside(ranges, kept[-1]):
             continue
-        while kept and _inside(kept[-1], win):
+        while kept and _inside(kept[-1], ranges):
             kept.pop()
-        kept.append(win)
+        kept.append(ranges)
     return kept
 
 
-def _inside(inner: Window, outer: Window) -> bool:
-    return all(
-        o[0] <= i[0] and i[-1] <= o[-1] for i, o in zip(inner.candidates, outer.candidates, strict=True)
-    )
+def _inside(inner: list[tuple[int, int]], outer: list[tuple[int, int]]) -> bool:
+    return all(o[0] <= i[0] and i[1] <= o[1] for i, o in zip(inner, outer, strict=True))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from fractions import Fraction
 
 import pytest
 from reference import best, nearest, plain_count
@@ -15,7 +16,7 @@ import cpshape.dp as dp_module
 import cpshape.ends as ends_module
 import cpshape.scan as scan_module
 from cpshape import Constraints, Problem, solve
-from cpshape.dp import DepthDP, WorkBudget, band_bits, reach_windows
+from cpshape.dp import BudgetExhausted, DepthDP, WorkBudget, band_bits, reach_windows
 from cpshape.pinned import by_pinned
 from cpshape.result import check_shape
 from cpshape.scan import depth_dp, nearest_exact
@@ -120,7 +121,9 @@ def test_dominated_windows_change_no_count(seed: int, monkeypatch: pytest.Monkey
             patch.setattr(
                 dp_module,
                 "undominated",
-                lambda dp, span, low, high, bases: [w for b in bases if (w := dp.window(b, span, low, high))],
+                lambda dp, span, low, high, bases, charge: [
+                    r for b in bases if (r := dp.window_ranges(b, span, low, high))
+                ],
             )
             full = reach_windows(dp, span, low, high, WorkBudget(10**12), every)
         budget = WorkBudget(10**12)
@@ -296,3 +299,32 @@ def test_far_pins_two_methods_agree(
         assert plain_count(a, r.widths, c, True) == params and not check_shape(p, r.widths)
         answers.append(r.widths)
     assert answers[0] == answers[1]
+
+
+def test_windows_are_paid_for_before_they_are_listed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A span with many wide windows (a chain far from uniform: depth 12, each width 3-6x the
+    next) stops on a small budget before it lists a window too wide for what is left, and
+    before it has walked every base (each base is charged)."""
+    rules = Constraints(ratio_range=(3, 6))
+    p = Problem(4, 3, 5 * 10**9, (12,), tolerance=Fraction(1, 1000), constraints=rules)
+    dp, (low, high) = depth_dp(p, 12), p.band()
+    span = 10**5
+    bases = list(dp.bases(span, low, high))
+    calls = {"listed": 0, "ranges": 0}
+    listed, ranges = DepthDP.listed, DepthDP.window_ranges
+
+    def count_listed(self: DepthDP, *args: object) -> object:
+        calls["listed"] += 1
+        return listed(self, *args)  # type: ignore[arg-type]
+
+    def count_ranges(self: DepthDP, *args: object) -> object:
+        calls["ranges"] += 1
+        return ranges(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(DepthDP, "listed", count_listed)
+    monkeypatch.setattr(DepthDP, "window_ranges", count_ranges)
+    with pytest.raises(BudgetExhausted):
+        reach_windows(dp, span, low, high, WorkBudget(10**6))
+    assert len(bases) > 1000
+    assert calls["listed"] == 0
+    assert 0 < calls["ranges"] < len(bases)
