@@ -56,7 +56,21 @@ def pinned_shapes(problem: Problem, depth: int) -> tuple[Callable[[int], list[tu
         return _pair_shapes(problem, sizes, free[0]), "divisors"
     if not 1 <= len(free) <= 2:
         return None
+    if len(free) == 2 and _residue_steps(problem, sizes, free) > LINEAR_STEPS:
+        return None  # small neighbours: too many shapes per count to list one by one
     return _linear_shapes(problem, sizes, free), "pinned widths"
+
+
+#: Two free layers that are not neighbours are listed only if one count has at most this many
+#: candidates in its residue class (up to twice the band's upper end).
+LINEAR_STEPS = 2048
+
+
+def _residue_steps(problem: Problem, sizes: list[int], free: list[int]) -> int:
+    q, beta = problem.constraints.multiple_of, int(problem.bias)
+    gains = [q * (sizes[i - 1] + sizes[i + 1] + beta) for i in free]
+    step = gains[1] // math.gcd(*gains)
+    return 2 * problem.band()[1] // (gains[0] * step) + 1
 
 
 def _pair_shapes(problem: Problem, sizes: list[int], i: int) -> Callable[[int], list[tuple[int, ...]]]:

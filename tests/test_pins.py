@@ -328,3 +328,18 @@ def test_windows_are_paid_for_before_they_are_listed(monkeypatch: pytest.MonkeyP
     assert len(bases) > 1000
     assert calls["listed"] == 0
     assert 0 < calls["ranges"] < len(bases)
+
+
+def test_linear_listing_refuses_small_neighbours() -> None:
+    """Two free layers between pins of width 1 (count = 3*b_1 + 3*b_3 + 2 at 1 -> 1 with
+    biases) would list about P/3 shapes per count: left to the other searches; with wide
+    neighbours one residue class holds a handful and the listing answers."""
+    small = Problem(1, 1, 10**5 + 1, (3,), constraints=Constraints(pins=[(2, 1)]))
+    assert by_pinned(small, 3, small.band()) is None
+    wide = Problem(64, 10, 10**5, (3,), constraints=Constraints(pins=[(2, 51)]))
+    exact = by_pinned(wide, 3, wide.band())
+    assert exact is not None and exact[1] == "pinned widths"
+    (r,) = solve(wide).results
+    assert r.proof == "pinned widths" and r.status == "infeasible"
+    # independently: b_1 * (64 + 51 + 1) + b_3 * (51 + 10 + 1) + 51 + 10 = 10^5 has no solution
+    assert not any((10**5 - 61 - 116 * b1) % 62 == 0 for b1 in range(1, 10**5 // 116 + 1))
