@@ -3,7 +3,7 @@
 A pin far from the other widths leaves spreads and sparse counts that no window of the other
 searches reaches cheaply; with every layer but one or two pinned, the shapes of one count
 can be listed outright instead (:func:`pinned_shapes`), and the band's optimum and the
-nearest counts come from those lists (:func:`~cpshape.twolayer.by_divisors`).
+nearest counts come from those lists (:func:`~cpshape.twolayer.by_listing`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from .counting import edge_count
 from .result import check_shape
 from .spec import Constraints, Problem
-from .twolayer import by_divisors, shapes_with_count
+from .twolayer import by_listing, shapes_with_count
 
 __all__ = ["by_pinned", "pinned_shapes"]
 
@@ -30,7 +30,7 @@ def by_pinned(
     if found is None:
         return None
     shapes, proof = found
-    best = by_divisors(problem, band, shapes)
+    best = by_listing(problem, band, shapes)
     return None if best is None else (best, proof)
 
 

@@ -10,6 +10,7 @@ the bounded search (:mod:`cpshape.bounded`), the aggregate DP or the window DP.
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 from typing import Any
@@ -32,12 +33,7 @@ from .dp import (
 from .pinned import pinned_shapes
 from .result import check_shape
 from .spec import Constraints, Monotone, Prefer, Problem
-from .twolayer import (
-    WORK_PER_SPREAD,
-    reach_line,
-    reach_pairs,
-    shapes_with_count,
-)
+from .twolayer import WORK_PER_SPREAD, reach_line, reach_pairs, shapes_with_count
 
 __all__ = [
     "by_spans",
@@ -372,12 +368,11 @@ def nearest_exact(
 ) -> int | None:
     """The greatest (``sign = -1``) or least (``sign = 1``) achievable count in ``band``, by
     deciding counts one at a time from the end nearest the target, skipping those the residue
-    certificate rules out: closed form at depth 1, divisors at depth 2 (and
+    certificate rules out: closed form at depth 1, divisors at depth 2 (and the lists of
     :func:`~cpshape.pinned.pinned_shapes` where every layer but one or two is pinned), the
-    least-span scan above. Where the rules leave at most
-    ``NEAREST_LISTING_SPAN`` spreads in all, the window DPs list every count of the band at
-    once instead. Raises ``BudgetExhausted`` or
-    ``Stopped`` when the budget ends first.
+    least-span scan above. Where the rules leave at most ``NEAREST_LISTING_SPAN`` spreads in
+    all, the window DPs list every count of the band at once instead. Raises
+    ``BudgetExhausted`` or ``Stopped`` when the budget ends first.
     """
     low, high = band
     dp = depth_dp(problem, m)
@@ -393,14 +388,14 @@ def nearest_exact(
         return low + bits.bit_length() - 1 if sign < 0 else low + (bits & -bits).bit_length() - 1
     g, residue = residue_class(problem)
     n = high - (high - residue) % g if sign < 0 else low + (residue - low) % g
-    found = pinned_shapes(problem, m) if m > 2 else None
-    pinned = None if found is None else found[0]
+    listed = pinned_shapes(problem, m) if m > 2 else None  # every shape of a count, listed
+    shapes = None if listed is None else listed[0]
     if m == 2:
-        pinned = lambda n: shapes_with_count(dp.input_size, dp.output_size, dp.bias, dp.rules, n)  # noqa: E731
+        shapes = functools.partial(shapes_with_count, dp.input_size, dp.output_size, dp.bias, dp.rules)
     while low <= n <= high:
-        if pinned is not None:
+        if shapes is not None:
             budget.spend(64 * WORK_PER_SPREAD)
-            hit = bool(pinned(n))
+            hit = bool(shapes(n))
         else:
             hit = scan(dp, n, n, 0, span_limit(problem, m, n), budget)[1] is not None
         if hit:

@@ -24,7 +24,7 @@ from .spec import Constraints, Monotone, Prefer, Problem
 __all__ = [
     "LineReach",
     "PairReach",
-    "by_divisors",
+    "by_listing",
     "depth2_by_divisors",
     "divisors",
     "reach_line",
@@ -294,20 +294,20 @@ def depth2_by_divisors(
     Returns the optimal ``(widths, count)``, ``()`` when the band holds no shape (proven:
     every count in it was factorised), or ``None`` when the band is too wide to enumerate.
     """
-
     a, c, rules = problem.input_size, problem.output_size, problem.constraints
 
     def shapes(count: int) -> list[tuple[int, ...]]:
         return list(shapes_with_count(a, c, problem.bias, rules, count))
 
-    return by_divisors(problem, band, shapes)
+    return by_listing(problem, band, shapes)
 
 
-def by_divisors(
+def by_listing(
     problem: Problem, band: tuple[int, int], shapes: Callable[[int], list[tuple[int, ...]]]
 ) -> tuple[tuple[int, ...], int] | tuple[()] | None:
     """The optimum over every shape ``shapes(count)`` lists for the counts of the band, in
-    the solver's order (spread, |deviation|, count, widths; or deviation first)."""
+    the solver's order (spread, |deviation|, count, widths; or deviation first): ``()`` when
+    no count has one, ``None`` when the band holds too many counts to list."""
     low, high = band
     target = problem.params
     if problem.prefer is Prefer.SPREAD:
