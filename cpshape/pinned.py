@@ -17,7 +17,7 @@ from .result import check_shape
 from .spec import Constraints, Problem
 from .twolayer import by_listing, shapes_with_count
 
-__all__ = ["by_pinned", "pinned_shapes"]
+__all__ = ["by_pinned", "pinned_line", "pinned_shapes"]
 
 
 def by_pinned(
@@ -73,6 +73,19 @@ def _residue_steps(problem: Problem, sizes: list[int], free: list[int]) -> int:
     return 2 * problem.band()[1] // (gains[0] * step) + 1
 
 
+def pinned_line(problem: Problem, depth: int) -> tuple[int, int, int] | None:
+    """With every hidden layer of ``depth`` pinned but one, ``b = q*u``: ``(layer, fixed,
+    gain)``, every count being ``fixed + gain*u`` (``None`` if the pins are not of that form)."""
+    pins = problem.constraints.pin_map()
+    free = [i for i in range(1, depth + 1) if i not in pins]
+    if len(free) != 1:
+        return None
+    sizes = [problem.input_size, *(pins.get(j, 0) for j in range(1, depth + 1)), problem.output_size]
+    q, i = problem.constraints.multiple_of, free[0]
+    fixed = sum(edge_count(x, y, problem.bias) for x, y in itertools.pairwise(sizes))  # b at 0
+    return i, fixed, q * (sizes[i - 1] + sizes[i + 1] + int(problem.bias))
+
+
 def _pair_shapes(problem: Problem, sizes: list[int], i: int) -> Callable[[int], list[tuple[int, ...]]]:
     depth = len(sizes) - 2
     fixed = sum(
@@ -83,7 +96,9 @@ def _pair_shapes(problem: Problem, sizes: list[int], i: int) -> Callable[[int], 
     rules = Constraints(min_width=problem.constraints.min_width, multiple_of=problem.constraints.multiple_of)
 
     def shapes(count: int) -> list[tuple[int, ...]]:
-        found = []
+        found: list[tuple[int, ...]] = []
+        if count - fixed <= 0:  # the pinned edges alone reach the count: the pair adds more
+            return found
         for pair in shapes_with_count(sizes[i - 1], sizes[i + 2], problem.bias, rules, count - fixed):
             widths = (*sizes[1:i], *pair, *sizes[i + 2 : depth + 1])
             if not check_shape(problem, widths, (count, count)):

@@ -22,6 +22,7 @@ from dataclasses import replace
 from .common import closest_common_count
 from .dp import Stopped, WorkBudget, least_span
 from .model import build_model
+from .pinned import pinned_line, pinned_shapes
 from .result import DepthResult, Status, verify
 from .scan import depth_dp, span_limit
 from .solver import Progress, _solve_depth, _Stages
@@ -100,25 +101,36 @@ def _shared_by_candidates(
     band: tuple[int, int],
     solved: dict[int, dict[int, DepthResult]],
 ) -> tuple[int | None, bool] | None:
-    """The shared count when depth 1 joins and has few counts in the band: every other
-    depth is solved exactly at each of them, closest to the target first, each with a spread
-    cap that only a better count could meet, all drawing on one ``dp_work`` budget. ``None``
-    when this does not apply, some solve was not proven or the budget ran out; ``(None,
-    True)`` when it is proven that no count of depth 1 (so no count at all) is common to
-    every depth.
+    """The shared count when some depth has few counts in the band (depth 1, or a depth with
+    every layer but one pinned: :func:`_few_counts`): every other depth is solved exactly at
+    each of them, closest to the target first, each with a spread cap that only a better
+    count could meet, all drawing on one ``dp_work`` budget. ``None`` when this does not
+    apply, some solve was not proven or the budget ran out; ``(None, True)`` when it is
+    proven that no count of that depth (so no count at all) is common to every depth.
     """
-    line = _depth1(problem, depths, band)
-    if line is None or line.u_hi - line.u_lo + 1 > SHARED_CANDIDATES:
+    listed = _few_counts(problem, depths, band)
+    if listed is None:
         return None
-    target, cap = problem.params, problem.constraints.max_spread
-    others = [m for m in depths if m != 1]
+    first, spreads = listed
+    target, rule = problem.params, problem.constraints.max_spread
+    others = [m for m in depths if m != first]
     pool = settings.exact_budget(time.perf_counter())  # one budget for every solve here
+
+    def key(n: int) -> tuple[int, int]:  # closest to the target first, below on a tie
+        return abs(n - target), n
+
     best: tuple[int, int] | None = None  # (largest spread, count)
-    for n in _outwards(target, *band, line):
+    # By that depth's own spread first: the largest spread is at least it, so once it passes
+    # the best largest spread no later count can do better.
+    for n in sorted(spreads, key=lambda n: (spreads[n], *key(n))):
+        cap = rule
         if best is not None:
-            cap = best[0] - 1  # a later count must do strictly better
-        if cap is not None and cap < 0:
-            break
+            if spreads[n] > best[0]:
+                break
+            cap = best[0] if key(n) < key(best[1]) else best[0] - 1  # ties go to the closer count
+            cap = cap if rule is None else min(rule, cap)
+        if cap is not None and (cap < 0 or spreads[n] > cap):
+            continue
         if pool.exhausted:
             return None
         results = _solve_at(problem, settings, others, n, solved, cap, pool)
@@ -127,8 +139,42 @@ def _shared_by_candidates(
             continue
         if last.status is not Status.OPTIMAL:
             return None
-        best = (max(r.spread or 0 for r in results.values()), n)
+        largest = max([spreads[n], *(r.spread or 0 for r in results.values())])
+        if best is None or (largest, *key(n)) < (best[0], *key(best[1])):
+            best = (largest, n)
     return (None, True) if best is None else (best[1], True)
+
+
+def _few_counts(
+    problem: Problem, depths: list[int], band: tuple[int, int]
+) -> tuple[int, dict[int, int]] | None:
+    """A depth whose counts in the band are at most ``SHARED_CANDIDATES`` and listed outright,
+    with the least spread at each: depth 1 (closed form, spread 0), or a depth with every
+    layer but one pinned (the count is linear in the free width, one shape per count:
+    :func:`~cpshape.pinned.pinned_line`). ``None`` if no depth is of either kind."""
+    low, high = band
+    line = _depth1(problem, depths, band)
+    if line is not None:
+        if line.u_hi - line.u_lo + 1 > SHARED_CANDIDATES:
+            return None
+        return 1, {line.count(u): 0 for u in range(line.u_lo, line.u_hi + 1)}
+    for m in depths:
+        pinned = pinned_line(problem, m)
+        if pinned is None:
+            continue
+        _, fixed, gain = pinned
+        least = max(1, -(-problem.constraints.min_width // problem.constraints.multiple_of))
+        first, last = max(least, -(-(low - fixed) // gain)), (high - fixed) // gain
+        if last - first + 1 > SHARED_CANDIDATES:
+            continue
+        shapes = pinned_shapes(problem, m)
+        assert shapes is not None
+        spreads = {}
+        for u in range(first, last + 1):
+            for widths in shapes[0](fixed + gain * u):  # at most one: the free width is read off
+                spreads[fixed + gain * u] = max(widths) - min(widths)
+        return m, spreads
+    return None
 
 
 def _shared_by_deviation(

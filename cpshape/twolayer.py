@@ -264,6 +264,8 @@ def shapes_with_count(
     so the shapes are the divisor pairs of ``count + (a + beta)(c + beta) - beta*c``.
     """
     a, c, beta = input_size, output_size, int(bias)
+    if count < 1:
+        return []
     product = count + (a + beta) * (c + beta) - beta * c
     found = []
     check = pair_rule(rules)

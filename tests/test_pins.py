@@ -343,3 +343,12 @@ def test_linear_listing_refuses_small_neighbours() -> None:
     assert r.proof == "pinned widths" and r.status == "infeasible"
     # independently: b_1 * (64 + 51 + 1) + b_3 * (51 + 10 + 1) + 51 + 10 = 10^5 has no solution
     assert not any((10**5 - 61 - 116 * b1) % 62 == 0 for b1 in range(1, 10**5 // 116 + 1))
+
+
+def test_pinned_pair_below_the_pinned_edges_has_no_shape() -> None:
+    """A count below what the pinned edges alone add (50 -> 6 is 306 parameters with biases)
+    has no shape, and the divisor listing says so instead of factorising a number <= 0
+    (which never ended)."""
+    p = Problem(50, 4, 6, (3,), tolerance_abs=3, constraints=Constraints(pins=[(1, 6)], max_width=6))
+    assert by_pinned(p, 3, p.band()) == ((), "divisors")
+    assert best(p, 3, 6) is None

@@ -224,3 +224,25 @@ def test_shared_with_almost_no_exact_budget_still_matches_brute_force(prefer: st
     assert report.shared_count == expected[0]
     for m, widths in expected[1].items():
         assert report.by_depth(m).widths == widths
+
+
+@st.composite
+def pinned_shared_problems(draw: st.DrawFn) -> Problem:
+    """Shared counts with the first layer pinned: depth 2 then has one free width (its counts
+    a line, listed outright as the candidates the other depths are solved at), the pin often
+    far from the other widths."""
+    a, c, bias = draw(st.integers(1, 6)), draw(st.integers(1, 5)), draw(st.booleans())
+    width = draw(st.integers(4, 7))
+    depths = draw(st.sampled_from([(2, 3), (2, 4), (2, 3, 4)]))
+    pin = draw(st.sampled_from([1, 2, width - 1, width]))
+    rules = Constraints(max_width=width, pins=[(1, pin)], max_ratio=draw(st.sampled_from([None, None, 3])))
+    top = plain_count(a, (width,) * max(depths), c, bias)
+    params = draw(st.integers(1, top))
+    tol = draw(st.sampled_from([{"tolerance_abs": 2}, {"tolerance_abs": 8}, {"tolerance": "10%"}]))
+    return Problem(a, c, params, depths, bias=bias, constraints=rules, same_count=True, **tol)
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(p=pinned_shared_problems())
+def test_shared_with_a_pinned_line_vs_brute_force(p: Problem) -> None:
+    check_shared(p, p.constraints.max_width or 7)
