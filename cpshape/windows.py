@@ -61,9 +61,7 @@ class Windows:
         that the per-layer rules allow (every multiple of q between them is allowed too);
         ``None`` if a layer has none."""
         r, q = self.rules, self.rules.multiple_of
-        lo, hi = max(q * base, -(-r.min_width // q) * q), q * (base + span)
-        if r.max_width is not None:
-            hi = min(hi, r.max_width // q * q)
+        lo, hi = self._free_range(base, span)
         pins = r.pin_map()
         ranges = []
         for i in range(1, self.depth + 1):
@@ -76,6 +74,12 @@ class Windows:
             else:
                 ranges.append((lo, hi))
         return ranges
+
+    def _free_range(self, base: int, span: int) -> tuple[int, int]:
+        """The least and greatest width ``q*(base+d)``, ``0 <= d <= span``, within the bounds."""
+        r, q = self.rules, self.rules.multiple_of
+        lo, hi = max(q * base, -(-r.min_width // q) * q), q * (base + span)
+        return lo, hi if r.max_width is None else min(hi, r.max_width // q * q)
 
     def corners(self, ranges: list[tuple[int, int]], low: int, high: int) -> list[tuple[int, int]] | None:
         """``ranges`` (per layer, least and greatest width) without the widths no count in
@@ -110,11 +114,8 @@ class Windows:
     def _extreme_count(self, base: int, span: int, top: bool) -> int | None:
         """The count with every width at the top (or the bottom) of its window candidates,
         as :meth:`candidates` lists them."""
-        r, q = self.rules, self.rules.multiple_of
-        if not r.pins:
-            lo, hi = max(q * base, -(-r.min_width // q) * q), q * (base + span)
-            if r.max_width is not None:
-                hi = min(hi, r.max_width // q * q)
+        if not self.rules.pins:
+            lo, hi = self._free_range(base, span)
             if lo > hi:
                 return None
             return uniform_count(self.input_size, self.output_size, self.depth, hi if top else lo, self.bias)
