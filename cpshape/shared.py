@@ -114,7 +114,7 @@ def _shared_by_candidates(
     first, spreads = listed
     target, rule = problem.params, problem.constraints.max_spread
     others = [m for m in depths if m != first]
-    pool = settings.exact_budget(time.perf_counter())  # one budget for every solve here
+    pool = settings.exact_budget(time.perf_counter(), len(depths))  # every solve here draws on it
 
     def key(n: int) -> tuple[int, int]:  # closest to the target first, below on a tie
         return abs(n - target), n
@@ -194,7 +194,7 @@ def _shared_by_deviation(
     target, (low, high) = problem.params, band
     others = sorted(m for m in depths if m != 1)  # shallow depths are sparse: they miss first
     line = _depth1(problem, depths, band)
-    pool = settings.exact_budget(time.perf_counter())  # one budget for every solve here
+    pool = settings.exact_budget(time.perf_counter(), len(depths))  # every solve here draws on it
     for n in itertools.islice(_outwards(target, low, high, line), SHARED_SCAN):
         if pool.exhausted:
             return None
@@ -258,7 +258,7 @@ def _shared_count_exact(
     at_target = _solve_at(problem, settings, depths, target, solved)
     hit = target in solved
     top = max(r.spread or 0 for r in at_target.values()) // q - 1 if hit else max(limits.values())
-    budget = settings.exact_budget(time.perf_counter())
+    budget = settings.exact_budget(time.perf_counter(), len(depths))
 
     def probe(span: int) -> int | None:
         spans = [min(span, limits[m]) for m in depths]

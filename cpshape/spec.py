@@ -239,7 +239,8 @@ class SolverSettings:
     worker search is deterministic, wall-clock limits are not. ``time_limit`` (seconds of
     wall clock) is an extra safety net and is off by default. ``dp_work`` caps the exact
     searches in 64-bit words shifted (their other work is charged at its cost in such
-    words; about 2-4 s per 1e9 here), also machine-independent.
+    words; about 2-4 s per 1e9 here), also machine-independent; it is per depth, so the
+    shared count's search over k depths gets ``k * dp_work``.
     """
 
     time_limit: float | None = None
@@ -248,14 +249,15 @@ class SolverSettings:
     seed: int = 0
     dp_work: int = 10**9
 
-    def exact_budget(self, start: float) -> WorkBudget:
+    def exact_budget(self, start: float, depths: int = 1) -> WorkBudget:
         """The exact searches' budget for one depth started at ``start`` (perf_counter):
-        ``dp_work`` words and, with a ``time_limit``, half of that limit.
+        ``dp_work`` words and, with a ``time_limit``, half of that limit. A search over
+        several ``depths`` at once (the shared count) gets their budgets together.
         """
         from .budget import WorkBudget
 
         deadline = None if self.time_limit is None else start + self.time_limit / 2
-        return WorkBudget(self.dp_work, deadline)
+        return WorkBudget(self.dp_work * depths, deadline)
 
     def __post_init__(self) -> None:
         if self.time_limit is not None:
