@@ -241,7 +241,10 @@ def test_shared_search_gets_the_budget_of_every_depth(monkeypatch: pytest.Monkey
     assert [r.widths for r in scaled.results] == [r.widths for r in reference.results]
 
     one_depth = spec_module.SolverSettings.exact_budget
-    monkeypatch.setattr(spec_module.SolverSettings, "exact_budget", lambda self, start, depths=1: one_depth(self, start))
+    def one_budget(self: SolverSettings, start: float, depths: int = 1) -> object:
+        return one_depth(self, start)
+
+    monkeypatch.setattr(spec_module.SolverSettings, "exact_budget", one_budget)
     alone = solve(p, SolverSettings(dp_work=10**6))
     assert {r.status for r in alone.results} == {"feasible"}
 
