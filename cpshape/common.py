@@ -6,20 +6,24 @@ lists or tests many counts at once) or as the exact pieces of :func:`~cpshape.sc
 (:class:`Counts`: ``ceil``, ``floor`` and ``hits`` one count at a time).
 :func:`closest_common_count` finds the common count closest to the target: where some depth
 is listed, by listing in rings of growing distance from the target; otherwise by the
-:func:`leapfrog` of every depth's next reachable count.
+:func:`leapfrog` of every depth's next reachable count. :func:`line_and_pairs` lists the
+counts depths 1 and 2 share, by depth 2's spread, for the shared count's candidate solves.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import numpy as np
 
 from .aggregate import MASK_BAND, MASK_DENSITY, AggregateCounts, aggregate_counts, listable_bases
 from .bounded import NODE_COST, BoundedReach
-from .dp import BudgetExhausted, DepthDP, Reach, Reachable, WorkBudget
-from .scan import reach_upto
-from .twolayer import PairReach
+from .dp import PAIR_WORDS, BudgetExhausted, DepthDP, Reach, Reachable, WorkBudget
+from .scan import reach_upto, span_limit
+from .spec import Problem
+from .twolayer import LineReach, PairReach, reach_pairs
 
-__all__ = ["Counts", "closest_common_count", "leapfrog"]
+__all__ = ["Counts", "closest_common_count", "leapfrog", "line_and_pairs"]
 
 #: Listing steps of the cheapest listed depth per ring around the target (bounds the arrays),
 #: and the least number of counts on each side of a ring.
@@ -212,3 +216,32 @@ def leapfrog(sets: list[Counts], start: int, stop: int, budget: WorkBudget, upwa
             x, agreed, i = y, 1, (i + 1) % len(sets)
         else:  # back to the sets that jump
             x, agreed, i = y, 0, 0
+
+
+def line_and_pairs(
+    problem: Problem, band: tuple[int, int], line: LineReach, pool: WorkBudget
+) -> Iterator[tuple[int, int]]:
+    """The counts depths 1 and 2 both hit, by depth 2's least spread at each (depth 1's is 0),
+    then closest to the target: depth 2's shapes of spread ``q*t`` are one or two intervals
+    of the narrow width (:func:`~cpshape.twolayer.reach_pairs`), taken for ``t = 0, 1, ...``
+    and kept where the count lies on depth 1's line. Raises ``BudgetExhausted`` when the
+    budget runs out."""
+    low, high = band
+    a, c, bias, rules = problem.input_size, problem.output_size, problem.bias, problem.constraints
+    q, target = rules.multiple_of, problem.params
+    step = line.count(2) - line.count(1)  # depth 1 counts line.count(1) + step*(u - 1)
+    offset = line.count(1)
+    seen: set[int] = set()
+    for t in range(span_limit(problem, 2, high) + 1):
+        found = []
+        for piece in reach_pairs(a, c, bias, rules, t, low, high, pool):
+            pool.spend(64 * PAIR_WORDS * (piece.u_hi - piece.u_lo + 1))
+            for u in range(piece.u_lo, piece.u_hi + 1):
+                n = piece.count(u)
+                if (n - offset) % step == 0 and n not in seen and line.hits(n):
+                    seen.add(n)
+                    found.append(n)
+        if pool.exhausted:
+            raise BudgetExhausted
+        for n in sorted(found, key=lambda n: (abs(n - target), n)):
+            yield q * t, n

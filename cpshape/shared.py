@@ -19,15 +19,15 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 
-from .common import closest_common_count
-from .dp import Stopped, WorkBudget, least_span
+from .common import closest_common_count, line_and_pairs
+from .dp import BudgetExhausted, Stopped, WorkBudget, least_span
 from .model import build_model
 from .pinned import pinned_line, pinned_shapes
 from .result import DepthResult, Status, verify
 from .scan import depth_dp, span_limit
 from .solver import Progress, _solve_depth, _Stages
 from .spec import Prefer, Problem, SolverSettings
-from .twolayer import LineReach, reach_line
+from .twolayer import LineReach, reach_line, shapes_with_count
 
 __all__ = ["solve_shared"]
 
@@ -101,69 +101,88 @@ def _shared_by_candidates(
     band: tuple[int, int],
     solved: dict[int, dict[int, DepthResult]],
 ) -> tuple[int | None, bool] | None:
-    """The shared count when some depth has few counts in the band (depth 1, or a depth with
-    every layer but one pinned: :func:`_few_counts`): every other depth is solved exactly at
-    each of them, closest to the target first, each with a spread cap that only a better
-    count could meet, all drawing on one ``dp_work`` budget. ``None`` when this does not
-    apply, some solve was not proven or the budget ran out; ``(None, True)`` when it is
-    proven that no count of that depth (so no count at all) is common to every depth.
+    """The shared count when some depths' common counts can be listed by their largest spread
+    (:func:`_candidates`): every other depth is solved exactly at each of them, each with a
+    spread cap that only a better count could meet, all drawing on one budget. ``None`` when
+    this does not apply, some solve was not proven or the budget ran out; ``(None, True)``
+    when it is proven that no listed count (so no count at all) is common to every depth.
     """
-    listed = _few_counts(problem, depths, band)
+    target, rule = problem.params, problem.constraints.max_spread
+    pool = settings.exact_budget(time.perf_counter(), len(depths))  # every solve here draws on it
+    listed = _candidates(problem, depths, band, pool)
     if listed is None:
         return None
-    first, spreads = listed
-    target, rule = problem.params, problem.constraints.max_spread
-    others = [m for m in depths if m != first]
-    pool = settings.exact_budget(time.perf_counter(), len(depths))  # every solve here draws on it
+    settled, ordered = listed
+    others = [m for m in depths if m not in settled]
 
     def key(n: int) -> tuple[int, int]:  # closest to the target first, below on a tie
         return abs(n - target), n
 
     best: tuple[int, int] | None = None  # (largest spread, count)
-    # By that depth's own spread first: the largest spread is at least it, so once it passes
-    # the best largest spread no later count can do better.
-    for n in sorted(spreads, key=lambda n: (spreads[n], *key(n))):
-        cap = rule
-        if best is not None:
-            if spreads[n] > best[0]:
-                break
-            cap = best[0] if key(n) < key(best[1]) else best[0] - 1  # ties go to the closer count
-            cap = cap if rule is None else min(rule, cap)
-        if cap is not None and (cap < 0 or spreads[n] > cap):
-            continue
-        if pool.exhausted:
-            return None
-        results = _solve_at(problem, settings, others, n, solved, cap, pool)
-        last = list(results.values())[-1]
-        if last.status is Status.INFEASIBLE:
-            continue
-        if last.status is not Status.OPTIMAL:
-            return None
-        largest = max([spreads[n], *(r.spread or 0 for r in results.values())])
-        if best is None or (largest, *key(n)) < (best[0], *key(best[1])):
-            best = (largest, n)
+    try:
+        # By the listed depths' largest spread first: once it passes the best largest
+        # spread, no later count can do better.
+        for spread, n in ordered:
+            cap = rule
+            if best is not None:
+                if spread > best[0]:
+                    break
+                cap = best[0] if key(n) < key(best[1]) else best[0] - 1  # ties go to the closer count
+                cap = cap if rule is None else min(rule, cap)
+            if cap is not None and (cap < 0 or spread > cap):
+                continue
+            if pool.exhausted:
+                return None
+            results = _solve_at(problem, settings, others, n, solved, cap, pool)
+            last = list(results.values())[-1] if results else None
+            if last is not None and last.status is Status.INFEASIBLE:
+                continue
+            if last is not None and last.status is not Status.OPTIMAL:
+                return None
+            largest = max([spread, *(r.spread or 0 for r in results.values())])
+            if best is None or (largest, *key(n)) < (best[0], *key(best[1])):
+                best = (largest, n)
+    except BudgetExhausted:
+        return None
     return (None, True) if best is None else (best[1], True)
 
 
-def _few_counts(
-    problem: Problem, depths: list[int], band: tuple[int, int]
-) -> tuple[int, dict[int, int]] | None:
-    """A depth whose counts in the band are at most ``SHARED_CANDIDATES`` and listed outright,
-    with the least spread at each: depth 1 (closed form, spread 0), or a depth with every
-    layer but one pinned (the count is linear in the free width, one shape per count:
-    :func:`~cpshape.pinned.pinned_line`). ``None`` if no depth is of either kind."""
+def _candidates(
+    problem: Problem, depths: list[int], band: tuple[int, int], pool: WorkBudget
+) -> tuple[set[int], Iterator[tuple[int, int]]] | None:
+    """Depths whose common counts in the band can be listed by their largest spread there
+    (then closest to the target): ``(those depths, (spread, count) in that order)``, or
+    ``None``. Depths 1 and 2 together (:func:`~cpshape.common.line_and_pairs`); else a depth with at most
+    ``SHARED_CANDIDATES`` counts, each with its least spread: depth 1 (closed form, spread
+    0), or a depth with every layer but one pinned (the count is linear in the free width,
+    one shape per count: :func:`~cpshape.pinned.pinned_line`)."""
     low, high = band
+    a, c, rules = problem.input_size, problem.output_size, problem.constraints
+
+    def by_spread(ms: set[int], spreads: dict[int, int]) -> tuple[set[int], Iterator[tuple[int, int]]]:
+        order = sorted((spread, abs(n - problem.params), n) for n, spread in spreads.items())
+        return ms, ((spread, n) for spread, _, n in order)
+
     line = _depth1(problem, depths, band)
     if line is not None:
-        if line.u_hi - line.u_lo + 1 > SHARED_CANDIDATES:
-            return None
-        return 1, {line.count(u): 0 for u in range(line.u_lo, line.u_hi + 1)}
+        few = line.u_hi - line.u_lo + 1 <= SHARED_CANDIDATES
+        counts = [line.count(u) for u in range(line.u_lo, line.u_hi + 1)] if few else []
+        if 2 not in depths:
+            return by_spread({1}, dict.fromkeys(counts, 0)) if few else None
+        if not few:
+            return {1, 2}, line_and_pairs(problem, band, line, pool)
+        spreads = {}  # depth 2's least spread at each of depth 1's counts (divisor pairs)
+        for n in counts:
+            pairs = list(shapes_with_count(a, c, problem.bias, rules, n))
+            if pairs:
+                spreads[n] = min(max(w) - min(w) for w in pairs)
+        return by_spread({1, 2}, spreads)
     for m in depths:
         pinned = pinned_line(problem, m)
         if pinned is None:
             continue
         _, fixed, gain = pinned
-        least = max(1, -(-problem.constraints.min_width // problem.constraints.multiple_of))
+        least = max(1, -(-rules.min_width // rules.multiple_of))
         first, last = max(least, -(-(low - fixed) // gain)), (high - fixed) // gain
         if last - first + 1 > SHARED_CANDIDATES:
             continue
@@ -173,7 +192,7 @@ def _few_counts(
         for u in range(first, last + 1):
             for widths in shapes[0](fixed + gain * u):  # at most one: the free width is read off
                 spreads[fixed + gain * u] = max(widths) - min(widths)
-        return m, spreads
+        return by_spread({m}, spreads)
     return None
 
 

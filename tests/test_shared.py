@@ -250,6 +250,79 @@ def test_shared_search_gets_the_budget_of_every_depth(monkeypatch: pytest.Monkey
 
 
 @st.composite
+def line_and_pair_problems(draw: st.DrawFn) -> Problem:
+    """Shared counts with depths 1 and 2 both joining: their common counts are the candidates,
+    by depth 2's least spread."""
+    a, c, bias = draw(st.integers(1, 6)), draw(st.integers(1, 5)), draw(st.booleans())
+    width = draw(st.integers(4, 8))
+    depths = draw(st.sampled_from([(1, 2), (1, 2, 3), (1, 2, 4), (1, 2, 3, 4)]))
+    rules = Constraints(
+        max_width=width,
+        max_ratio=draw(st.sampled_from([None, None, 2])),
+        monotone=draw(st.sampled_from(["none", "none", "non-increasing"])),
+        multiple_of=draw(st.sampled_from([1, 1, 2])),
+    )
+    # near a count of depth 2 with a narrow second layer, so that depth 1 often shares counts
+    b1, b2 = draw(st.integers(width // 2, width)), draw(st.integers(1, 2))
+    params = plain_count(a, (b1, b2), c, bias) + draw(st.integers(-2, 2))
+    tol = draw(st.sampled_from([{"tolerance_abs": 4}, {"tolerance_abs": 12}, {"tolerance": "25%"}]))
+    return Problem(a, c, params, depths, bias=bias, constraints=rules, same_count=True, **tol)
+
+
+@settings(max_examples=50, derandomize=True, deadline=None)
+@given(p=line_and_pair_problems())
+def test_shared_depths_one_and_two_vs_brute_force(p: Problem) -> None:
+    """Both ways of listing the counts depths 1 and 2 share match brute force: depth 2's
+    spread at each of depth 1's counts (few counts), and depth 2's shapes by spread kept on
+    depth 1's line (many counts, forced here by allowing none)."""
+    import cpshape.shared as shared_module
+
+    check_shared(p, p.constraints.max_width or 6)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(shared_module, "SHARED_CANDIDATES", 0)
+        check_shared(p, p.constraints.max_width or 6)
+
+
+@pytest.mark.parametrize(
+    ("a", "c", "depths", "rules"),
+    [
+        (64, 10, (1, 2, 3), Constraints()),
+        (100, 1, (1, 2, 3), Constraints(max_ratio=2)),
+        (20, 2, (1, 2, 4), Constraints(monotone="non-increasing")),
+    ],
+)
+def test_shared_depths_one_and_two_match_the_span_scan(
+    a: int, c: int, depths: tuple[int, ...], rules: Constraints, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Medium problems (10^6 +- 1 %): the candidate solves over the counts depths 1 and 2
+    share give the same shared count and widths as the span scan over every depth (the
+    other exact method, forced by listing no candidates)."""
+    import cpshape.shared as shared_module
+
+    p = Problem(a, c, 10**6, depths, tolerance="1%", constraints=rules, same_count=True)
+    listed = solve(p)
+    monkeypatch.setattr(shared_module, "_candidates", lambda *args: None)
+    scanned = solve(p)
+    assert listed.shared_count == scanned.shared_count is not None
+    assert [r.status for r in listed.results] == ["optimal"] * len(depths)
+    assert [r.widths for r in listed.results] == [r.widths for r in scanned.results]
+    for r in listed.results:
+        assert r.widths is not None and plain_count(a, r.widths, c, True) == listed.shared_count
+
+
+def test_shared_depths_one_to_four_at_1e8() -> None:
+    """784 -> 10, 10^8 +- 1 %, depths 1-4: depth 1 has 2,516 counts in the band, depth 2 hits
+    one at spread 9; the span scan over all four depths ran out of budget there (58 s, then a
+    CP-SAT answer with one depth joined). Now proven, every depth joined."""
+    p = Problem(784, 10, 10**8, (1, 2, 3, 4), tolerance="1%", same_count=True)
+    report = solve(p)
+    assert [r.status for r in report.results] == ["optimal"] * 4
+    assert all(r.joined for r in report.results)
+    for r in report.results:
+        assert r.widths is not None and plain_count(784, r.widths, 10, True) == report.shared_count
+
+
+@st.composite
 def pinned_shared_problems(draw: st.DrawFn) -> Problem:
     """Shared counts with the first layer pinned: depth 2 then has one free width (its counts
     a line, listed outright as the candidates the other depths are solved at), the pin often
