@@ -52,6 +52,7 @@ def _force(method: str, monkeypatch: pytest.MonkeyPatch) -> None:
     search at depths 3-6, or the window DPs."""
     if method == "ends":
         monkeypatch.setattr(solver_module, "ENDS_TRIAL_SHARE", 0.0)
+        monkeypatch.setattr(solver_module, "ENDS_PINNED_SHARE", 0.0)
     if method in ("ends", "dp"):
         monkeypatch.setattr(scan_module, "bounded_applies", lambda *args: False)
 
