@@ -19,12 +19,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 
-from .common import closest_common_count, line_and_pairs
+from .common import Counts, closest_common_count, line_and_pairs
 from .dp import BudgetExhausted, Stopped, WorkBudget, least_span
 from .model import build_model
 from .pinned import pinned_line, pinned_shapes
 from .result import DepthResult, Status, verify
-from .scan import depth_dp, span_limit
+from .scan import depth_dp, reach_upto, span_limit
 from .solver import Progress, _solve_depth, _Stages
 from .spec import Prefer, Problem, SolverSettings
 from .twolayer import LineReach, reach_line, shapes_with_count
@@ -33,6 +33,8 @@ __all__ = ["solve_shared"]
 
 #: Depth 1 joins with at most this many counts in the band: each is tried at every depth.
 SHARED_CANDIDATES = 512
+#: Candidate solves before the other candidates are first tested against the spread cap.
+FILTER_AFTER = 8
 #: Deviation first: counts tried at every depth, outwards from the target.
 SHARED_SCAN = 64
 
@@ -114,9 +116,20 @@ def _shared_by_candidates(
         return None
     settled, ordered = listed
     others = [m for m in depths if m not in settled]
+    q, (low, high) = problem.constraints.multiple_of, band
+    within: dict[tuple[int, int], Counts] = {}  # (depth, span): its counts of spread <= q*span
+    solves = 0
 
     def key(n: int) -> tuple[int, int]:  # closest to the target first, below on a tie
         return abs(n - target), n
+
+    def reaches(m: int, cap: int, n: int) -> bool:
+        """Whether depth ``m`` hits ``n`` with spread at most ``cap`` (exact; one set of pieces
+        per cap, answering every candidate)."""
+        span = min(cap // q, span_limit(problem, m, high))
+        if (m, span) not in within:
+            within[m, span] = Counts(reach_upto(depth_dp(problem, m), span, low, high, pool), low, high)
+        return within[m, span].hits(n)
 
     best: tuple[int, int] | None = None  # (largest spread, count)
     try:
@@ -133,6 +146,11 @@ def _shared_by_candidates(
                 continue
             if pool.exhausted:
                 return None
+            # After a few solves, candidates that some depth cannot hit within the cap are
+            # dropped by a query each (a solve takes milliseconds, a query microseconds).
+            if cap is not None and solves >= FILTER_AFTER and not all(reaches(m, cap, n) for m in others):
+                continue
+            solves += 1
             results = _solve_at(problem, settings, others, n, solved, cap, pool)
             last = list(results.values())[-1] if results else None
             if last is not None and last.status is Status.INFEASIBLE:

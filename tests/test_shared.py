@@ -276,12 +276,14 @@ def line_and_pair_problems(draw: st.DrawFn) -> Problem:
 def test_shared_depths_one_and_two_vs_brute_force(p: Problem) -> None:
     """Both ways of listing the counts depths 1 and 2 share match brute force: depth 2's
     spread at each of depth 1's counts (few counts), and depth 2's shapes by spread kept on
-    depth 1's line (many counts, forced here by allowing none)."""
+    depth 1's line (many counts, forced here by allowing none), there with every candidate
+    after the first tested against the spread cap before it is solved."""
     import cpshape.shared as shared_module
 
     check_shared(p, p.constraints.max_width or 6)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(shared_module, "SHARED_CANDIDATES", 0)
+        patch.setattr(shared_module, "FILTER_AFTER", 0)
         check_shared(p, p.constraints.max_width or 6)
 
 
