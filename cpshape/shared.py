@@ -21,11 +21,11 @@ from dataclasses import replace
 
 from .common import Counts, closest_common_count, line_and_pairs
 from .dp import BudgetExhausted, Stopped, WorkBudget, least_span
-from .model import build_model
 from .pinned import pinned_line, pinned_shapes
-from .result import DepthResult, Status, verify
+from .result import DepthResult, Status
 from .scan import depth_dp, reach_upto, span_limit
-from .solver import Progress, _solve_depth, _Stages
+from .shared_model import shared_by_cp_sat
+from .solver import Progress, _solve_depth
 from .spec import Prefer, Problem, SolverSettings
 from .twolayer import LineReach, reach_line, shapes_with_count
 
@@ -35,6 +35,8 @@ __all__ = ["solve_shared"]
 SHARED_CANDIDATES = 512
 #: Candidate solves before the other candidates are first tested against the spread cap.
 FILTER_AFTER = 8
+#: Sets of depths searched for a count when no count is common to every depth.
+MAX_SETS = 16
 #: Deviation first: counts tried at every depth, outwards from the target.
 SHARED_SCAN = 64
 
@@ -59,25 +61,27 @@ def solve_shared(
         return _emit(list(alone.values()), progress), alone[joinable[0]].params
     start = time.perf_counter()
     found, solved = None, {}  # solved: every joinable depth proven at a count, by count
+    joined: list[int] = joinable  # the depths that share the count
     if problem.prefer is Prefer.SPREAD and settings.dp_work:  # dp_work = 0: CP-SAT alone
         # Each depth's own least spread in the band bounds its spread at any shared count.
         floors = {m: (alone[m].spread or 0) if alone[m].status is Status.OPTIMAL else 0 for m in joinable}
-        found = _shared_by_candidates(problem, settings, joinable, band, solved)
-        if found is None:
-            found = _shared_count_exact(problem, settings, joinable, floors, band, solved)
-        elif found[0] is None:  # proven: no count is common to every depth; CP-SAT picks who joins
-            found = None
+        found = _exact_shared(problem, settings, joinable, floors, band, solved)
+        if found is not None and found[0] is None:  # proven: no count is common to every depth
+            fewer = _fewer_join(problem, settings, joinable, floors, band)
+            found, joined, solved = (None, joinable, solved) if fewer is None else fewer
     elif settings.dp_work:
         found = _shared_by_deviation(problem, settings, joinable, band, solved)
-    if found is None:
-        results, count = _shared_cp(problem, settings, joinable, alone, band, start)
+    if found is None or found[0] is None:
+        results, count = shared_by_cp_sat(problem, settings, joinable, alone, band, start)
         return _emit(results, progress), count
     count, proven = found
-    share = (time.perf_counter() - start) / len(joinable)
+    share = (time.perf_counter() - start) / len(joined)
     exact = replace(problem, params=count, tolerance=0, tolerance_abs=None, prefer=Prefer.SPREAD)
     results = []
     for m in problem.depths:
-        if m in joinable:
+        if m in joinable and m not in joined:
+            results.append(replace(alone[m], joined=False))
+        elif m in joinable:
             one = solved.get(count, {}).get(m) or _solve_depth(exact, settings, m, (count, count))
             extra = alone[m].seconds + share
             one = replace(one, target=target, seconds=one.seconds + extra)
@@ -96,12 +100,72 @@ def _emit(results: list[DepthResult], progress: Progress | None) -> list[DepthRe
     return results
 
 
+def _exact_shared(
+    problem: Problem,
+    settings: SolverSettings,
+    depths: list[int],
+    floors: dict[int, int],
+    band: tuple[int, int],
+    solved: dict[int, dict[int, DepthResult]],
+    pool: WorkBudget | None = None,
+) -> tuple[int | None, bool] | None:
+    """The exact shared count of ``depths``, spread first: ``(count, proven)``, ``(None, True)``
+    when no count is common to all of them, ``None`` when the budget decides nothing. The
+    candidate solves where some depths' common counts can be listed, else the span scan."""
+    found = _shared_by_candidates(problem, settings, depths, band, solved, pool)
+    if found is None:
+        found = _shared_count_exact(problem, settings, depths, floors, band, solved, pool)
+    return found
+
+
+def _fewer_join(
+    problem: Problem,
+    settings: SolverSettings,
+    depths: list[int],
+    floors: dict[int, int],
+    band: tuple[int, int],
+) -> tuple[tuple[int, bool], list[int], dict[int, dict[int, DepthResult]]] | None:
+    """No count is common to every depth: the most depths that share one, by the same exact
+    searches on every set of ``r`` of them, ``r = k-1, ..., 2`` (at most ``MAX_SETS`` sets, one
+    budget): ``((count, True), the set, its solves)``. At the first ``r`` where some set shares
+    a count, the least largest spread and then the count closest to the target (below on a
+    tie) win; two sets of ``r`` cannot share one count (more than ``r`` depths would), so this
+    is the order of the CP-SAT shared model. ``None`` (CP-SAT decides) when a search is not
+    proven, the budget runs out or more sets would be needed."""
+    pool, target, tried = settings.exact_budget(time.perf_counter(), len(depths)), problem.params, 0
+    for r in range(len(depths) - 1, 1, -1):
+        best: tuple[tuple[int, int, int], list[int], dict[int, dict[int, DepthResult]]] | None = None
+        for subset in itertools.combinations(depths, r):
+            tried += 1
+            if tried > MAX_SETS or pool.exhausted:
+                return None
+            some, solved = list(subset), {}
+            found = _exact_shared(problem, settings, some, {m: floors[m] for m in some}, band, solved, pool)
+            if found is None or not found[1]:
+                return None
+            if (n := found[0]) is None:
+                continue
+            exact = replace(problem, params=n, tolerance=0, tolerance_abs=None, prefer=Prefer.SPREAD)
+            known = solved.get(n, {})
+            at = {m: known.get(m) or _solve_depth(exact, settings, m, (n, n), False) for m in some}
+            if any(one.status is not Status.OPTIMAL for one in at.values()):
+                return None
+            solved[n] = at
+            key = (max(one.spread or 0 for one in at.values()), abs(n - target), n)
+            if best is None or key < best[0]:
+                best = (key, some, solved)
+        if best is not None:
+            return (best[0][2], True), best[1], best[2]
+    return None
+
+
 def _shared_by_candidates(
     problem: Problem,
     settings: SolverSettings,
     depths: list[int],
     band: tuple[int, int],
     solved: dict[int, dict[int, DepthResult]],
+    pool: WorkBudget | None = None,
 ) -> tuple[int | None, bool] | None:
     """The shared count when some depths' common counts can be listed by their largest spread
     (:func:`_candidates`): every other depth is solved exactly at each of them, each with a
@@ -110,7 +174,8 @@ def _shared_by_candidates(
     when it is proven that no listed count (so no count at all) is common to every depth.
     """
     target, rule = problem.params, problem.constraints.max_spread
-    pool = settings.exact_budget(time.perf_counter(), len(depths))  # every solve here draws on it
+    if pool is None:  # every solve here draws on it
+        pool = settings.exact_budget(time.perf_counter(), len(depths))
     listed = _candidates(problem, depths, band, pool)
     if listed is None:
         return None
@@ -273,10 +338,11 @@ def _shared_count_exact(
     floors: dict[int, int],
     band: tuple[int, int],
     solved: dict[int, dict[int, DepthResult]],
-) -> tuple[int, bool] | None:
+    pool: WorkBudget | None = None,
+) -> tuple[int | None, bool] | None:
     """The exact shared count: least largest spread first, then closest to the target
-    (below on a tie), and whether that is proven; ``None`` when no count is common to all
-    ``depths`` or the budget ran out before any was found. A count found before the budget
+    (below on a tie), and whether that is proven; ``(None, True)`` when no count is common
+    to all ``depths``, ``None`` when the budget ran out before any was found. A count found before the budget
     ran out is returned unproven: it is common to every depth, but a smaller largest spread
     may exist.
 
@@ -295,7 +361,7 @@ def _shared_count_exact(
     at_target = _solve_at(problem, settings, depths, target, solved)
     hit = target in solved
     top = max(r.spread or 0 for r in at_target.values()) // q - 1 if hit else max(limits.values())
-    budget = settings.exact_budget(time.perf_counter(), len(depths))
+    budget = settings.exact_budget(time.perf_counter(), len(depths)) if pool is None else pool
 
     def probe(span: int) -> int | None:
         spans = [min(span, limits[m]) for m in depths]
@@ -307,7 +373,7 @@ def _shared_count_exact(
     except Stopped as stop:  # a common count found before the budget ran out is still valid
         return fallback if stop.best is None else (stop.best[1], False)
     if found is None:  # no smaller largest spread: the target is optimal (or nothing is common)
-        return (target, True) if hit else None
+        return (target, True) if hit else (None, True)
     return found[1], True
 
 
@@ -334,70 +400,3 @@ def _solve_at(
             return results
     solved[count] = results
     return results
-
-
-def _shared_cp(
-    problem: Problem,
-    settings: SolverSettings,
-    depths: list[int],
-    alone: dict[int, DepthResult],
-    band: tuple[int, int],
-    start: float,
-) -> tuple[list[DepthResult], int | None]:
-    """CP-SAT shared model for the depths the DP could not settle within its budget."""
-    shape = build_model(problem, depths, band, shared=True)
-    assert shape.shared_count is not None and shape.joins is not None
-    model, joins = shape.ort_model, shape.joins
-    stages = _Stages(shape, settings)
-    dvs = [shape.depths[m] for m in depths]
-    largest = model.new_int_var(0, band[1], "largest_spread")
-    for m, dv in shape.depths.items():
-        model.add(largest >= dv.spread_units).only_enforce_if(joins[m])
-    absdev = model.new_int_var(0, max(band[1] - problem.params, problem.params - band[0]), "absdev")
-    model.add_abs_equality(absdev, shape.shared_count - problem.params)
-    order = [largest, absdev] if problem.prefer is Prefer.SPREAD else [absdev, largest]
-    joined = -sum(joins.values())
-    for expr in [
-        joined,
-        *order,
-        shape.shared_count,
-        *(dv.spread_units for dv in dvs),
-        *(u for dv in dvs for u in dv.units),
-    ]:
-        if stages.minimize(expr) is None:
-            break
-    elapsed = (time.perf_counter() - start) / len(problem.depths)
-    joined = {m: stages.found and stages.values.get(joins[m].index, 0) == 1 for m in depths}
-    results = []
-    for m in problem.depths:
-        if m not in depths or (stages.found and not joined[m]):
-            results.append(replace(alone[m], joined=False))
-        elif not stages.found and not stages.proven and alone[m].widths is not None:
-            # No shared count within the limits: the depth's own shape, valid but not joined.
-            results.append(replace(alone[m], status=Status.FEASIBLE, joined=False, seconds=elapsed))
-        elif not stages.found:
-            status = Status.INFEASIBLE if stages.proven else Status.UNKNOWN
-            results.append(
-                DepthResult(m, status, seconds=elapsed, proof="cp-sat", joined=False, target=problem.params)
-            )
-        else:
-            status = Status.OPTIMAL if stages.proven else Status.FEASIBLE
-            params = stages.count(m)
-            results.append(
-                verify(
-                    problem,
-                    DepthResult(
-                        m,
-                        status,
-                        stages.widths(m),
-                        params,
-                        seconds=elapsed,
-                        proof="cp-sat",
-                        target=problem.params,
-                    ),
-                    band,
-                )
-            )
-    joined_counts = [stages.count(m) for m in depths if joined[m]]
-    shared = joined_counts[0] if joined_counts else None
-    return results, shared

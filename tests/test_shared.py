@@ -195,20 +195,28 @@ def test_shared_deviation_first_large() -> None:
         assert plain_count(784, r.widths, 10, True) == n
 
 
-def test_depth1_counts_shared_by_nobody_skip_the_span_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_depth1_counts_shared_by_nobody_then_fewer_depths_join(monkeypatch: pytest.MonkeyPatch) -> None:
     """Depth 1 reaches the band, but none of its counts is common to every depth: the exact
-    solves at each of them prove it, so the span scan (which would run to its limit) is
-    skipped and the CP-SAT model decides which depths join, matching brute force."""
+    solves at each of them prove it; the exact searches over every pair of depths then find
+    the most depths that share a count (depths 2 and 3), without the CP-SAT shared model,
+    matching brute force."""
     import cpshape.shared as shared_module
 
-    def no_scan(*args: object) -> None:
-        raise AssertionError("the span scan ran")
-
-    monkeypatch.setattr(shared_module, "_shared_count_exact", no_scan)
     rules = Constraints(max_width=W)
     p = Problem(3, 2, 18, (1, 2, 3), bias=False, tolerance_abs=2, constraints=rules, same_count=True)
     report = check_shared(p, W)[0]
     assert report.by_depth(1).status == "optimal" and not report.by_depth(1).joined
+    assert report.by_depth(2).joined and report.by_depth(3).joined
+
+    def no_cp_sat(*args: object) -> None:
+        raise AssertionError("the CP-SAT shared model ran")
+
+    monkeypatch.setattr(shared_module, "shared_by_cp_sat", no_cp_sat)
+    exact = solve(p)
+    assert exact.shared_count == report.shared_count
+    assert [(r.widths, r.joined, r.status) for r in exact.results] == [
+        (r.widths, r.joined, r.status) for r in report.results
+    ]
 
 
 @pytest.mark.parametrize("prefer", ["spread", "deviation"])
