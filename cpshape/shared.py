@@ -4,12 +4,13 @@ Stages: (0) as many depths as possible join, (1) least largest spread among the 
 depths, (2) the count closest to the target (below on a tie), (3) each joined depth's own
 least spread at that count, (4) the smallest widths. A depth that reaches no count in the
 band cannot join; it is reported infeasible with its nearest counts and never sinks the
-others. With the spread first, the exact searches decide it when every joinable depth can
-join: per span, :mod:`cpshape.common` finds the common count closest to the target (numpy
-listings where the aggregate DP applies, else a leapfrog over each depth's reachable
-counts). Otherwise (some depths cannot share a count, the deviation comes
-first, or the budget ends) a CP-SAT model with one ``joins`` literal per depth decides,
-within the limits.
+others. With the spread first, the exact searches decide it: candidate counts solved at
+every depth where some depths' common counts can be listed (depth 1 and 2, a line), else
+per span :mod:`cpshape.common` finds the common count closest to the target (numpy listings
+where the aggregate DP applies, else a leapfrog over each depth's reachable counts); where
+no count is common to every depth, the same searches on smaller sets of depths. Otherwise
+(the deviation first without a common count among the first candidates, too many sets, or
+the budget ends) the CP-SAT shared model (:mod:`cpshape.shared_model`) decides.
 """
 
 from __future__ import annotations
