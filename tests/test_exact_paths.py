@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import random
+from fractions import Fraction
 
 import pytest
 from _rules import medium_problem, random_rules
@@ -167,6 +168,32 @@ def test_bounded_search_large_budgets(a: int, c: int, params: int, depth: int, b
         return any(x.hits(params) for x in reach_aggregate(dp, span, bases, params, params, budget))
 
     assert spread > 0 and not reaches(spread - 1) and reaches(spread)
+
+
+@pytest.mark.parametrize(
+    ("a", "c", "params", "depths", "rules"),
+    [
+        (784, 10, 10**12, (32,), Constraints()),
+        (64, 10, 10**9 + 2, (4, 16), Constraints(multiple_of=8, max_ratio=Fraction(3, 2))),
+        (784, 10, 10**8, (4, 6), Constraints(monotone="non-increasing")),
+    ],
+)
+def test_search_nodes_by_loop_and_by_numpy_agree(
+    a: int, c: int, params: int, depths: tuple[int, ...], rules: Constraints, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A node of the bounded search lists its children with numpy on wide spans and with a
+    plain loop on narrow ones (``_NUMPY_NODE``); either way everywhere, the same answers."""
+    import cpshape.bounded as bounded_module
+
+    p = Problem(a, c, params, depths, constraints=rules)
+    answers = []
+    for threshold in (0, 10**6):
+        monkeypatch.setattr(bounded_module, "_NUMPY_NODE", threshold)
+        report = solve(p)
+        assert report.all_optimal
+        answers.append([(r.widths, r.params, r.proof) for r in report.results])
+    assert answers[0] == answers[1]
+    assert {proof for *_, proof in answers[0]} == {"bounded search"}
 
 
 @pytest.mark.parametrize("seed", range(20))
