@@ -266,11 +266,15 @@ def line_and_pair_problems(draw: st.DrawFn) -> Problem:
     a, c, bias = draw(st.integers(1, 6)), draw(st.integers(1, 5)), draw(st.booleans())
     width = draw(st.integers(4, 8))
     depths = draw(st.sampled_from([(1, 2), (1, 2, 3), (1, 2, 4), (1, 2, 3, 4)]))
+    q = draw(st.sampled_from([1, 1, 2]))
     rules = Constraints(
         max_width=width,
+        min_width=draw(st.sampled_from([1, 1, 2])),
         max_ratio=draw(st.sampled_from([None, None, 2])),
+        ratio_range=draw(st.sampled_from([None, None, None, ("1/2", "2")])),
         monotone=draw(st.sampled_from(["none", "none", "non-increasing"])),
-        multiple_of=draw(st.sampled_from([1, 1, 2])),
+        multiple_of=q,
+        pins=draw(st.sampled_from([(), (), (), ((1, q * max(1, width // (2 * q))),)])),
     )
     # near a count of depth 2 with a narrow second layer, so that depth 1 often shares counts
     b1, b2 = draw(st.integers(width // 2, width)), draw(st.integers(1, 2))
