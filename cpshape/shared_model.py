@@ -1,6 +1,7 @@
 """The CP-SAT shared model: which depths join one count, and their shapes, when the exact
-searches of :mod:`cpshape.shared` do not decide it (the deviation first with no common count
-among the first candidates, a budget run out, or more depth sets than they try).
+searches of :mod:`cpshape.shared` do not decide it (``dp_work = 0``, the deviation first with
+no common count among the first candidates, a budget run out, or more depth sets than they
+try).
 
 One ``joins`` literal per depth; stages: as many depths as possible join, then the least
 largest spread among them and the count closest to the target (in the order ``prefer``
