@@ -53,10 +53,11 @@ Progress = Callable[[DepthResult], None]
 #: search) and at the other depths (before the window DPs). At depth 3 the interior search
 #: goes first: its cost grows only linearly with the spread there.
 ENDS_TRIAL_SHARE = 0.25
-#: With pins, from depth 5 on, three quarters: a far pin sends the trial to the window DPs on
-#: cut windows, which decide where the interior search takes seconds (72 pinned problems at
-#: depths 5-6: 13.1 s -> 3.6 s in all; see the performance page).
-ENDS_PINNED_SHARE, ENDS_PINNED_DEPTH = 0.75, 5
+#: With pins, at depth 6, three quarters: a far pin sends the trial to the window DPs on cut
+#: windows, and the interior search grows like B^(m-2) (784 -> 10, 10^8, first layer pinned
+#: to 17,572: 6.3 s -> 0.7 s; 30 other pinned depth-6 problems unchanged). Not at depth 5,
+#: where it made a problem with two pins take 109 s instead of 4.7 s (the performance page).
+ENDS_PINNED_SHARE, ENDS_PINNED_DEPTH = 0.75, 6
 BOUNDED_SHARE = 0.5
 ENDS_FIRST_DEPTH = 3
 #: From this depth on, chains that the pair rules hold far from uniform (:func:`far_from_uniform`)

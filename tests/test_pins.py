@@ -301,21 +301,22 @@ def test_far_pins_two_methods_agree(
     assert answers[0] == answers[1]
 
 
-def test_pinned_depth5_trial_gets_three_quarters(monkeypatch: pytest.MonkeyPatch) -> None:
-    """With pins at depths 5-6 the first trial (here the window DPs on cut windows) gets three
-    quarters of the budget: 64 -> 10, 10^8, depth 5, first layer pinned at 4x the uniform
-    width is decided there; with a quarter it went on to the interior search, which returns
-    the same shape."""
+def test_pinned_depth6_trial_gets_three_quarters(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With pins at depth 6 the first trial (here the window DPs on windows cut by the
+    corners) gets three quarters of the budget: 784 -> 10, 10^8, first layer pinned to 17,572
+    (four times the uniform width) is proven there, without the interior search (which needs
+    about 6 s for it, and was left `feasible` by a 10 s limit with a quarter)."""
     import cpshape.solver as solver_module
 
-    p = Problem(64, 10, 10**8, (5,), constraints=Constraints(pins=[(1, 19964)]))
+    def no_interior_search(*args: object) -> None:
+        raise AssertionError("the interior search ran")
+
+    monkeypatch.setattr(solver_module, "solve_by_ends", no_interior_search)
+    p = Problem(784, 10, 10**8, (6,), constraints=Constraints(pins=[(1, 17572)]))
     (r,) = solve(p).results
     assert r.status == "optimal" and r.proof == "dp" and r.widths is not None
-    monkeypatch.setattr(solver_module, "ENDS_PINNED_SHARE", solver_module.ENDS_TRIAL_SHARE)
-    (quarter,) = solve(p).results
-    assert quarter.status == "optimal" and quarter.proof == "interior search"
-    assert quarter.widths == r.widths
-    assert plain_count(64, r.widths, 10, True) == 10**8 and not check_shape(p, r.widths)
+    assert r.widths[0] == 17572 and max(r.widths) - min(r.widths) == r.spread
+    assert plain_count(784, r.widths, 10, True) == 10**8 and not check_shape(p, r.widths)
 
 
 def test_windows_are_paid_for_before_they_are_listed(monkeypatch: pytest.MonkeyPatch) -> None:
