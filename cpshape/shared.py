@@ -148,7 +148,7 @@ def _fewer_join(
                 continue
             exact = replace(problem, params=n, tolerance=0, tolerance_abs=None, prefer=Prefer.SPREAD)
             known = solved.get(n, {})
-            at = {m: known.get(m) or _solve_depth(exact, settings, m, (n, n), False) for m in some}
+            at = {m: known.get(m) or _solve_depth(exact, settings, m, (n, n), False, pool) for m in some}
             if any(one.status is not Status.OPTIMAL for one in at.values()):
                 return None
             solved[n] = at
@@ -359,7 +359,7 @@ def _shared_count_exact(
     dps = {m: depth_dp(problem, m) for m in depths}
     # The target itself, if every depth hits it: the closest count there is, so only a
     # smaller largest spread can beat it, and the scan stops below that spread.
-    at_target = _solve_at(problem, settings, depths, target, solved)
+    at_target = _solve_at(problem, settings, depths, target, solved, pool=pool)
     hit = target in solved
     top = max(r.spread or 0 for r in at_target.values()) // q - 1 if hit else max(limits.values())
     budget = settings.exact_budget(time.perf_counter(), len(depths)) if pool is None else pool
