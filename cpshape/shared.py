@@ -69,7 +69,8 @@ def solve_shared(
         found = _exact_shared(problem, settings, joinable, floors, band, solved)
         if found is not None and found[0] is None:  # proven: no count is common to every depth
             fewer = _fewer_join(problem, settings, joinable, floors, band)
-            found, joined, solved = (None, joinable, solved) if fewer is None else fewer
+            if fewer is not None:
+                found, joined, solved = fewer
     elif settings.dp_work:
         found = _shared_by_deviation(problem, settings, joinable, band, solved)
     if found is None or found[0] is None:
@@ -146,10 +147,10 @@ def _fewer_join(
                 return None
             if (n := found[0]) is None:
                 continue
-            exact = replace(problem, params=n, tolerance=0, tolerance_abs=None, prefer=Prefer.SPREAD)
             known = solved.get(n, {})
-            at = {m: known.get(m) or _solve_depth(exact, settings, m, (n, n), False, pool) for m in some}
-            if any(one.status is not Status.OPTIMAL for one in at.values()):
+            missing = _solve_at(problem, settings, [m for m in some if m not in known], n, {}, pool=pool)
+            at = {**known, **missing}
+            if len(at) < r or any(one.status is not Status.OPTIMAL for one in at.values()):
                 return None
             solved[n] = at
             key = (max(one.spread or 0 for one in at.values()), abs(n - target), n)
