@@ -48,7 +48,7 @@ from functools import cached_property
 import numpy as np
 
 from .dp import BudgetExhausted, DepthDP, Stopped, WorkBudget, least_span
-from .hulls import _Hull, _hull
+from .hulls import _Hull, _hull, hull_tolerance
 from .tables import (
     _CLAMP,
     NODE_COST,
@@ -368,8 +368,8 @@ def reach_bounded(
     served, leftover = _groups(dp, span, bases, budget)
     found = []
     for group in served:
-        _, pairs, layers = group[0]
-        hull = _hull(dp, span, pairs, layers, budget)
+        w, pairs, layers = group[0]
+        hull = _hull(dp, span, pairs, layers, budget, hull_tolerance(dp, w))
         if hull is None:
             continue
         alive = _candidates(dp, hull, group, low, high)
@@ -404,8 +404,8 @@ def relaxed_floor(dp: DepthDP, first: int, last: int, low: int, high: int, budge
         if leftover:
             return True
         for group in served:
-            _, pairs, layers = group[0]
-            hull = _hull(dp, span, pairs, layers, budget)
+            w, pairs, layers = group[0]
+            hull = _hull(dp, span, pairs, layers, budget, hull_tolerance(dp, w))
             if hull is not None and _candidates(dp, hull, group, low, high):
                 return True
         return False

@@ -28,6 +28,7 @@ import math
 from collections.abc import Iterator
 from fractions import Fraction
 
+from .budget import Stopped
 from .counting import chain, count_params, uniform_count
 from .dp import PAIR_WORDS, BudgetExhausted, WorkBudget, pair_rule
 from .spec import Constraints, Monotone
@@ -307,7 +308,8 @@ def solve_by_ends(
     """Least spread, then least |deviation| (below on a tie), then smallest widths.
 
     ``span_limit`` is the largest possible spread in units; ``None`` means proven infeasible.
-    Raises ``BudgetExhausted`` when the budget runs out first.
+    Raises ``Stopped(span)`` when the budget runs out first: every spread below ``span``
+    units was proven to reach nothing (the caps searched in full).
     """
     e = _Ends(a, c, m, bias, rules, band)
     center = _uniform_center(e, target)
@@ -317,9 +319,13 @@ def solve_by_ends(
     cap, origin = floor, floor if e.pins else 1  # with a pin, the least spread is near the floor
     while True:
         cap = min(cap, span_limit)
-        found = _search(e, cap, target, center, budget)
+        try:
+            found = _search(e, cap, target, center, budget)
+        except BudgetExhausted:
+            raise Stopped(floor) from None
         if found:
             break
+        floor = cap + 1  # a cap that finds nothing proves every spread up to it
         if cap >= span_limit:
             return None
         cap += max(1, (cap - origin + 1) // 4)

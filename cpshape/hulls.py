@@ -22,6 +22,14 @@ from .tables import NODE_COST, _linear_gain
 
 #: Hulls spanning fewer aggregates than this tabulate their bounds at every ``D`` once.
 HULL_TABLE = 1 << 10
+#: Edges are refined until their bound is within ``q^2*w / HULL_TOLERANCE`` of the hull, for
+#: the least base width ``w`` the hull serves (0: the exact hull).
+HULL_TOLERANCE = 8
+
+
+def hull_tolerance(dp: DepthDP, w: int) -> int:
+    """How loose a hull serving windows of base ``w`` and up may be (see :func:`_hull`)."""
+    return dp.rules.multiple_of**2 * w // HULL_TOLERANCE if HULL_TOLERANCE else 0
 
 
 @dataclass(frozen=True)
@@ -36,14 +44,18 @@ class _Hull:
 
     lower: list[tuple[int, int]]
     upper: list[tuple[int, int]]
+    #: Per edge, how far below (above) its chord the lower (upper) bound lies: 0 on the
+    #: hull's own edges, positive on edges left unrefined (``tolerance`` of :func:`_hull`).
+    lower_slack: tuple[int, ...] = ()
+    upper_slack: tuple[int, ...] = ()
 
     @cached_property
     def vmin(self) -> int:
-        return min(v for _, v in self.lower)
+        return min([v for _, v in self.lower] + _edge_extremes(self.lower, self.lower_slack, -1))
 
     @cached_property
     def vmax(self) -> int:
-        return max(v for _, v in self.upper)
+        return max([v for _, v in self.upper] + _edge_extremes(self.upper, self.upper_slack, 1))
 
     def bounds(self, big_d: int) -> tuple[int, int] | None:
         """Integer bounds on ``V`` at aggregate ``big_d`` (None: no shape has that ``D``)."""
@@ -52,7 +64,7 @@ class _Hull:
             return None
         if self._at is not None:
             return self._at[0][big_d - lower[0][0]], self._at[1][big_d - lower[0][0]]
-        return _chord(lower, big_d, up=True), _chord(upper, big_d, up=False)
+        return _chord(lower, big_d, True, self.lower_slack), _chord(upper, big_d, False, self.upper_slack)
 
     @cached_property
     def _at(self) -> tuple[list[int], list[int]] | None:
@@ -60,7 +72,7 @@ class _Hull:
         spans more than ``HULL_TABLE`` aggregates: then each is found by bisection)."""
         if self.lower[-1][0] - self.lower[0][0] >= HULL_TABLE:
             return None
-        return _walk(self.lower, up=True), _walk(self.upper, up=False)
+        return _walk(self.lower, True, self.lower_slack), _walk(self.upper, False, self.upper_slack)
 
     def aggregates(self, qq_w: int, lo: int, hi: int) -> list[int]:
         """The ``D`` at which a count in ``[lo, hi]`` minus ``F0`` (``q^2*w*D + V``) may lie."""
@@ -82,30 +94,44 @@ class _Hull:
         return found
 
 
-def _walk(hull: list[tuple[int, int]], up: bool) -> list[int]:
+def _edge_extremes(hull: list[tuple[int, int]], slack: tuple[int, ...], sign: int) -> list[int]:
+    """Per edge with slack, the bound's least (``sign = -1``) or greatest value on it."""
+    pick = min if sign < 0 else max
+    return [pick(a[1], b[1]) + sign * e for a, b, e in zip(hull, hull[1:], slack, strict=False) if e]
+
+
+def _walk(hull: list[tuple[int, int]], up: bool, slack: tuple[int, ...] = ()) -> list[int]:
     """The hull's value at every ``x`` from its first vertex to its last, rounded up (``up``)
     or down, exactly (as :func:`_chord`)."""
     values = [hull[0][1]]
-    for (x1, y1), (x2, y2) in itertools.pairwise(hull):
-        den = x2 - x1
-        for x in range(x1 + 1, x2 + 1):
+    for k, ((x1, y1), (x2, y2)) in enumerate(itertools.pairwise(hull)):
+        den, off = x2 - x1, (slack[k] if k < len(slack) else 0) * (-1 if up else 1)
+        for x in range(x1 + 1, x2):
             num = y1 * den + (y2 - y1) * (x - x1)
-            values.append(-(-num // den) if up else num // den)
+            values.append((-(-num // den) if up else num // den) + off)
+        values.append(y2)
     return values
 
 
-def _chord(hull: list[tuple[int, int]], x: int, up: bool) -> int:
-    """The hull's value at ``x`` rounded up (``up``) or down, exactly."""
+def _chord(hull: list[tuple[int, int]], x: int, up: bool, slack: tuple[int, ...] = ()) -> int:
+    """The hull's value at ``x`` rounded up (``up``, the lower hull) or down, exactly, moved
+    by the slack of its edge there."""
     k = bisect.bisect_left(hull, (x, -(2**63)))
     if hull[k][0] == x:
         return hull[k][1]
     (x1, y1), (x2, y2) = hull[k - 1], hull[k]
     num, den = y1 * (x2 - x1) + (y2 - y1) * (x - x1), x2 - x1
-    return -(-num // den) if up else num // den
+    off = (slack[k - 1] if k - 1 < len(slack) else 0) * (-1 if up else 1)
+    return (-(-num // den) if up else num // den) + off
 
 
 def _hull(
-    dp: DepthDP, span: int, pairs: np.ndarray, layers: list[np.ndarray], budget: WorkBudget
+    dp: DepthDP,
+    span: int,
+    pairs: np.ndarray,
+    layers: list[np.ndarray],
+    budget: WorkBudget,
+    tolerance: int = 0,
 ) -> _Hull | None:
     """The window's :class:`_Hull`, or None when no allowed shape exists.
 
@@ -114,6 +140,12 @@ def _hull(
     U_A)*D`` (``U = V`` for the lower hull, ``-V`` for the upper one), a chain DP over the
     offsets; a shape strictly below the edge is a new hull point, else the edge is final. The
     minimisations of one round run together, as one batch of DPs.
+
+    An edge whose best shape lies at most ``tolerance`` below its chord is not refined: every
+    shape lies above the chord moved down by that gap (its ``slack``), a valid bound that is
+    looser by at most ``tolerance`` (rules such as monotone give hulls of hundreds of
+    vertices, each found by a batch of DPs, where a count needs only a bound to within a
+    fraction of ``q^2*w``, the step of ``V`` between neighbouring ``D``).
     """
     m, s = dp.depth, span
     weight = [1 if i in (0, m - 1) else 2 for i in range(m)]
@@ -174,6 +206,7 @@ def _hull(
     if ends[0] is None:
         return None
     points: dict[int, set[tuple[int, int]]] = {}  # per sign, hull points (D, sign*V)
+    slack: dict[tuple[int, int, int], int] = {}  # (sign, D_A, D_B): an unrefined edge's gap
     todo = []  # (sign, a, b): an edge of that hull not yet known to be final
     for k, sign in ((0, 1), (2, -1)):
         left, right = ends[k], ends[k + 1]
@@ -190,9 +223,16 @@ def _hull(
         for (sign, a, b), new in zip(todo, found, strict=True):
             assert new is not None
             u = (new[0], sign * new[1])
-            if (b[0] - a[0]) * u[1] - (b[1] - a[1]) * u[0] < (b[0] - a[0]) * a[1] - (b[1] - a[1]) * a[0]:
+            gap = (b[0] - a[0]) * a[1] - (b[1] - a[1]) * a[0] - ((b[0] - a[0]) * u[1] - (b[1] - a[1]) * u[0])
+            if gap > 0 and -(-gap // (b[0] - a[0])) <= tolerance:
+                slack[sign, a[0], b[0]] = -(-gap // (b[0] - a[0]))  # u lies this far below A-B
+            elif gap > 0:
                 points[sign].add(u)
                 split += [(sign, a, u), (sign, u, b)]
         todo = split
     lower, upper = ([(d, sign * u) for d, u in sorted(points[sign])] for sign in (1, -1))
-    return _Hull(lower, upper)
+    lower_slack, upper_slack = (
+        tuple(slack.get((sign, a[0], b[0]), 0) for a, b in itertools.pairwise(chain))
+        for sign, chain in ((1, lower), (-1, upper))
+    )
+    return _Hull(lower, upper, lower_slack, upper_slack)

@@ -180,6 +180,40 @@ def test_hulls_are_the_convex_hulls_of_the_shapes(
                 assert int(tables.hi[0][:, big_d].max()) == max(at)
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_loose_hulls_bound_every_shape_within_their_tolerance(seed: int) -> None:
+    """A hull refined only to a tolerance (``_hull(..., tolerance)``): its bounds still hold
+    for every shape, lie within the tolerance of the exact hull's, and so rule out a subset
+    of what the exact hull rules out (its aggregates contain the exact hull's)."""
+    rng = random.Random(3000 + seed)
+    loose_seen = checked = 0
+    while (checked < 6 or not loose_seen) and checked < 60:  # until some edge was left unrefined
+        checked += 1
+        dp, span, pairs, layers = _random_window(rng, max_depth=5, max_span=5)
+        points = _shapes(dp, span, pairs, layers)
+        exact = _hull(dp, span, pairs, layers, WorkBudget(10**12))
+        tolerance = rng.choice([1, 3, 10, 40])
+        loose = _hull(dp, span, pairs, layers, WorkBudget(10**12), tolerance)
+        if not points:
+            assert exact is None and loose is None
+            continue
+        assert exact is not None and loose is not None
+        loose_seen += any(loose.lower_slack) or any(loose.upper_slack)
+        assert set(loose.lower) <= set(exact.lower) and set(loose.upper) <= set(exact.upper)
+        assert loose.vmin <= min(v for _, v in points) and loose.vmax >= max(v for _, v in points)
+        for big_d in range(exact.lower[0][0], exact.lower[-1][0] + 1):
+            (lo, hi), (ex_lo, ex_hi) = loose.bounds(big_d), exact.bounds(big_d)
+            assert ex_lo - tolerance <= lo <= ex_lo and ex_hi <= hi <= ex_hi + tolerance
+            at = [v for d, v in points if d == big_d]
+            assert all(lo <= v <= hi for v in at)
+        for _ in range(5):
+            qq_w = rng.randint(1, 60)
+            low = rng.randint(-50, qq_w * exact.lower[-1][0] + exact.vmax + 50)
+            high = low + rng.randint(0, 3 * qq_w)
+            assert set(exact.aggregates(qq_w, low, high)) <= set(loose.aggregates(qq_w, low, high))
+    assert loose_seen
+
+
 def _medium(rng: random.Random) -> Problem | None:
     return medium_problem(rng, _random_rules(rng), 10, prefer=False)
 
