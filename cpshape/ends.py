@@ -294,6 +294,15 @@ def _least_open_cap(e: _Ends, span_limit: int) -> int:
     return lo
 
 
+def _cap_cost(e: _Ends, cap: int) -> int:
+    """Words a search at ``cap`` spends at the least, about: a pair check per width of each
+    interior layer past the second, within ``cap`` of the one before, for each second-layer
+    width the corners allow (measured without pins: 1.4-108 times this, depths 3-6, rules
+    and P from 1e3 to 1e9; with a far pin 0.2, as the pin cuts the other layers too)."""
+    lo, hi = _corners(e, (), cap)
+    return max(0, hi - lo + 1) * (cap + 1) ** max(0, e.m - 3) * PAIR_WORDS // 4
+
+
 def solve_by_ends(
     a: int,
     c: int,
@@ -304,11 +313,14 @@ def solve_by_ends(
     target: int,
     span_limit: int,
     budget: WorkBudget,
+    known: int = 0,
 ) -> tuple[tuple[int, ...], int] | None:
     """Least spread, then least |deviation| (below on a tie), then smallest widths.
 
     ``span_limit`` is the largest possible spread in units; ``None`` means proven infeasible.
-    Raises ``Stopped(span)`` when the budget runs out first: every spread below ``span``
+    ``known``: spreads below it (in units) are known to reach nothing, the caps start there.
+    Raises ``Stopped(span)`` when the budget runs out first, or (without pins) before a cap
+    whose search would cost more than the budget left (:func:`_cap_cost`): every spread below ``span``
     units was proven to reach nothing (the caps searched in full).
     """
     e = _Ends(a, c, m, bias, rules, band)
@@ -316,9 +328,12 @@ def solve_by_ends(
     floor = _least_open_cap(e, span_limit)
     if floor > span_limit:
         return None
-    cap, origin = floor, floor if e.pins else 1  # with a pin, the least spread is near the floor
+    origin = floor if e.pins else 1  # with a pin, the least spread is near the floor
+    cap = floor = max(floor, min(known, span_limit))
     while True:
         cap = min(cap, span_limit)
+        if not e.pins and _cap_cost(e, cap) > budget.left:  # (pins cut far more than this knows)
+            raise Stopped(floor)
         try:
             found = _search(e, cap, target, center, budget)
         except BudgetExhausted:

@@ -15,8 +15,8 @@ from dataclasses import replace
 
 from .model import build_model
 from .result import DepthResult, Status, verify
-from .solver import _Stages
 from .spec import Prefer, Problem, SolverSettings
+from .stages import Stages
 
 __all__ = ["shared_by_cp_sat"]
 
@@ -33,7 +33,7 @@ def shared_by_cp_sat(
     shape = build_model(problem, depths, band, shared=True)
     assert shape.shared_count is not None and shape.joins is not None
     model, joins = shape.ort_model, shape.joins
-    stages = _Stages(shape, settings)
+    stages = Stages(shape, settings)
     dvs = [shape.depths[m] for m in depths]
     largest = model.new_int_var(0, band[1], "largest_spread")
     for m, dv in shape.depths.items():

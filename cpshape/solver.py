@@ -29,7 +29,7 @@ from . import __version__
 from .dp import BudgetExhausted, Stopped, WorkBudget
 from .ends import MAX_DEPTH as ENDS_MAX_DEPTH
 from .ends import solve_by_ends
-from .model import ShapeModel, build_model
+from .model import build_model
 from .pinned import by_pinned
 from .result import DepthResult, Report, Status, VerificationError, verify
 from .scan import (
@@ -44,6 +44,7 @@ from .scan import (
     span_limit,
 )
 from .spec import Prefer, Problem, SolverSettings
+from .stages import Stages
 from .twolayer import depth2_by_divisors
 
 __all__ = ["solve"]
@@ -197,7 +198,8 @@ def _interior_then_bounded(
     resume = share == ENDS_TRIAL_SHARE
     interior = budget.part(ENDS_INTERIOR_SHARE) if resume else budget
     try:
-        return solve_by_ends(a, c, m, bias, rules, band, problem.params, limit, interior), "interior search"
+        found = solve_by_ends(a, c, m, bias, rules, band, problem.params, limit, interior, floor)
+        return found, "interior search"
     except Stopped as stop:
         if not resume:
             raise
@@ -270,62 +272,6 @@ def _infeasible(
 
 
 # ------------------------------------------------------------------------- CP-SAT
-class _Stages:
-    """Lexicographic stages on one CP-SAT model: optimise, fix the optimum, re-hint, repeat."""
-
-    def __init__(self, shape: ShapeModel, settings: SolverSettings) -> None:
-        self.shape, self.model = shape, shape.ort_model
-        self.solver = cp_model.CpSolver()
-        params = self.solver.parameters
-        params.num_workers = settings.workers
-        params.random_seed = settings.seed
-        # The limits are for all stages together: each stage gets what the earlier ones left.
-        self.deterministic_left = settings.deterministic_limit
-        self.wall_left = settings.time_limit
-        self.proven = True
-        self.found = False
-        self.values: dict[int, int] = {}
-
-    def minimize(self, expr: cp_model.LinearExprT) -> int | None:
-        """Optimise ``expr``; return its value and pin it, or ``None`` if nothing was found.
-
-        After a stage fails to prove optimality, later stages cannot be proven either.
-        """
-        if self.deterministic_left <= 0 or (self.wall_left is not None and self.wall_left <= 0):
-            self.proven = False
-            return None
-        params = self.solver.parameters
-        params.max_deterministic_time = self.deterministic_left
-        if self.wall_left is not None:
-            params.max_time_in_seconds = self.wall_left
-        self.model.minimize(expr)
-        status = self.solver.solve(self.model)
-        self.deterministic_left -= self.solver.response_proto.deterministic_time
-        if self.wall_left is not None:
-            self.wall_left -= self.solver.wall_time
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            if status == cp_model.INFEASIBLE and self.found:
-                raise VerificationError("CP-SAT lost a solution it had found in an earlier stage")
-            self.proven = self.proven and status == cp_model.INFEASIBLE
-            return None
-        self.found = True
-        self.proven = self.proven and status == cp_model.OPTIMAL
-        value = round(self.solver.objective_value)
-        self.model.add(expr == value)
-        self.model.clear_hints()
-        extra = list((self.shape.joins or {}).values())
-        for var in [*(v for dv in self.shape.depths.values() for v in (*dv.units, dv.count)), *extra]:
-            self.values[var.index] = self.solver.value(var)
-            self.model.add_hint(var, self.values[var.index])
-        return value
-
-    def widths(self, m: int) -> tuple[int, ...]:
-        return tuple(self.shape.multiple_of * self.values[v.index] for v in self.shape.depths[m].units)
-
-    def count(self, m: int) -> int:
-        return self.values[self.shape.depths[m].count.index]
-
-
 def _cp_depth(
     problem: Problem,
     settings: SolverSettings,
@@ -349,7 +295,7 @@ def _cp_depth(
     if hint is not None:
         for var, width in zip(dv.units, hint[0], strict=True):
             shape.ort_model.add_hint(var, width // shape.multiple_of)
-    stages = _Stages(shape, settings)
+    stages = Stages(shape, settings)
     order = [dv.spread_units, dv.absdev]
     if problem.prefer is Prefer.DEVIATION:
         order.reverse()
@@ -417,7 +363,7 @@ def _nearest(
             except (Stopped, BudgetExhausted):
                 pass
         shape = build_model(problem, [m], side_band)
-        stages = _Stages(shape, _time_left(side, side_start))
+        stages = Stages(shape, _time_left(side, side_start))
         value = stages.minimize(sign * shape.depths[m].count)
         found.append(sign * value if value is not None and stages.proven else None)
     return found[0], found[1]
@@ -436,7 +382,7 @@ def _certify(
         domains = {r.depth: [(w, w) for w in r.widths or ()] for r in group}
         depths = [r.depth for r in group]
         shape = build_model(problem, depths, (group_band[0] or 0, group_band[1] or 0), domains=domains)
-        status = _Stages(shape, settings).solver.solve(shape.ort_model)
+        status = Stages(shape, settings).solver.solve(shape.ort_model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             raise VerificationError(
                 f"the CP-SAT model rejects the shapes of depths {depths} (status {status})"
