@@ -61,8 +61,9 @@ ENDS_TRIAL_SHARE = 0.25
 ENDS_PINNED_SHARE, ENDS_PINNED_DEPTH = 0.75, 6
 #: After that first quarter the interior search gets half of what is left and the bounded
 #: search resumes with the rest (from the spreads both ruled out): at depths 5-6 and large
-#: counts the bounded search is the faster one even past its trial (100 -> 1, 5e9, depth 5,
-#: non-increasing: 5.6e8 words, against 4.1e9 for the interior search).
+#: counts the bounded search is the faster one even past its trial (4 -> 3, 2e10, depth 5,
+#: non-increasing: the trial rules out spreads up to 236, the interior search would need
+#: caps of 237 and up, the bounded search finishes from there in 2.2e8 words).
 ENDS_INTERIOR_SHARE = 0.5
 BOUNDED_SHARE = 0.5
 ENDS_FIRST_DEPTH = 3
