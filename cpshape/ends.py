@@ -294,13 +294,17 @@ def _least_open_cap(e: _Ends, span_limit: int) -> int:
     return lo
 
 
-def _cap_cost(e: _Ends, cap: int) -> int:
+def _cap_cost(e: _Ends, cap: int, budget_left: int) -> int:
     """Words a search at ``cap`` spends at the least, about: a pair check per width of each
     interior layer past the second, within ``cap`` of the one before, for each second-layer
     width the corners allow (measured without pins: 1.4-108 times this, depths 3-6, rules
-    and P from 1e3 to 1e9; with a far pin 0.2, as the pin cuts the other layers too)."""
+    and P from 1e3 to 1e9; with a far pin 0.2, as the pin cuts the other layers too). 0
+    where even every width of the second layer is within ``budget_left``."""
+    per_width = (cap + 1) ** max(0, e.m - 3) * PAIR_WORDS // 4
+    if (e.u_max - e.u_min + 1) * per_width <= budget_left:
+        return 0  # affordable whatever the corners allow: no need to find them
     lo, hi = _corners(e, (), cap)
-    return max(0, hi - lo + 1) * (cap + 1) ** max(0, e.m - 3) * PAIR_WORDS // 4
+    return max(0, hi - lo + 1) * per_width
 
 
 def solve_by_ends(
@@ -332,7 +336,7 @@ def solve_by_ends(
     cap = floor = max(floor, min(known, span_limit))
     while True:
         cap = min(cap, span_limit)
-        if not e.pins and _cap_cost(e, cap) > budget.left:  # (pins cut far more than this knows)
+        if not e.pins and _cap_cost(e, cap, budget.left) > budget.left:  # (pins cut far more than this knows)
             raise Stopped(floor)
         try:
             found = _search(e, cap, target, center, budget)
