@@ -12,7 +12,7 @@ from reference import best, obeys
 
 import cpshape.scan as scan_module
 import cpshape.solver as solver_module
-from cpshape import Constraints, Problem, SolverSettings, solve
+from cpshape import Constraints, Problem, SolverSettings, Status, solve
 from cpshape.counting import chain, count_params
 
 
@@ -401,3 +401,49 @@ def test_extreme_count_is_the_nearest_count(seed: int) -> None:
     widest = plain_count(20, (2581, 2581, 2581), 2, True)
     assert extreme_count(capped, 3, (1, capped.band()[0] - 1), -1) == widest
     assert solve(capped).results[0].nearest == (widest, None)
+
+
+def test_bounded_search_resumes_where_the_interior_search_stops(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Depths 4-6: when the bounded search's trial and then the interior search run out, the
+    bounded search resumes from the spreads they ruled out and proves the same shape the
+    trial alone proves with a larger budget (4 -> 3, 1e9, depth 5, non-increasing)."""
+    from cpshape.budget import Stopped
+
+    p = Problem(4, 3, 10**9, (5,), constraints=Constraints(monotone="non-increasing"))
+    alone = solve(p).results[0]
+    stops: list[int] = []
+    interior = solver_module.solve_by_ends
+
+    def recorded(*args, **kwargs):
+        try:
+            return interior(*args, **kwargs)
+        except Stopped as stop:
+            stops.append(stop.span)
+            raise
+
+    monkeypatch.setattr(solver_module, "solve_by_ends", recorded)
+    assert solve(p).results[0].widths == alone.widths and not stops  # the trial alone
+    resumed = solve(p, SolverSettings(dp_work=2 * 10**7)).results[0]
+    assert len(stops) == 1 and 0 < stops[0] <= max(alone.widths) - min(alone.widths)
+    assert resumed.status is Status.OPTIMAL and resumed.proof == alone.proof == "bounded search"
+    assert resumed.widths == alone.widths and count_params(chain(4, resumed.widths, 3)) == 10**9
+
+
+def test_interior_search_declines_a_cap_beyond_its_budget() -> None:
+    """Without pins, a cap whose search would cost more than the budget left is not started:
+    the interior search reports the spreads it was told are ruled out and spends nothing;
+    with budget to spare the same call searches (and finds nothing below the floor)."""
+    import cpshape.ends as ends_module
+    from cpshape.budget import Stopped, WorkBudget
+
+    rules = Constraints(monotone="non-increasing")
+    args = (4, 3, 5, True, rules, (2 * 10**10, 2 * 10**10), 2 * 10**10, 10**5)
+    budget = WorkBudget(3 * 10**8)
+    with pytest.raises(Stopped) as stop:
+        ends_module.solve_by_ends(*args, budget, 237)
+    assert stop.value.span == 237 and budget.left == budget.given
+    assert ends_module._cap_cost(ends_module._Ends(*args[:6]), 237, budget.left) > budget.left
+    small = WorkBudget(10**6)
+    with pytest.raises(Stopped) as stop:  # small caps are affordable: searched until it runs out
+        ends_module.solve_by_ends(*args, small, 3)
+    assert stop.value.span > 3 and small.left <= 0  # the caps searched in full are ruled out
