@@ -17,7 +17,9 @@ from the least cap whose corners open, and with pins in steps of a quarter of th
 from it): every interior tuple within ``B`` of ``u_2`` and of the pins, every ``u_2`` that
 could still reach the band with spread ``<= B`` (``_corners``). A cap that finds shapes is
 exhaustive for spreads up to ``B``, so the least spread it finds is optimal. Cost grows like
-``B^(m-2)``, which is why the DP takes over above depth 6.
+``B^(m-2)``, which is why the DP takes over above depth 6. A pinned first layer is made the
+input (``_Ends.without_first``; its width still counts towards the spread), so the ends are
+layers 2 and ``m`` and one interior layer fewer is enumerated.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import heapq
 import itertools
 import math
 from collections.abc import Iterator
+from dataclasses import replace
 from fractions import Fraction
 
 from .budget import Stopped
@@ -49,6 +52,23 @@ def _floor(x: Fraction) -> int:
     return x.numerator // x.denominator
 
 
+def _ratio_bounds(r: Constraints, neighbour: int, lo: int, hi: int, after: bool) -> tuple[int, int]:
+    """``lo..hi`` cut to the units the pair rules allow a layer right after ``neighbour``
+    (``after``) or right before it."""
+    bounds: list[tuple[Fraction, Fraction]] = []  # bounds on the layer / neighbour
+    if r.max_ratio is not None:
+        bounds.append((1 / r.max_ratio, r.max_ratio))
+    if r.ratio_range is not None:  # b_i / b_(i+1) in [lo, hi]
+        rlo, rhi = r.ratio_range
+        bounds.append((1 / rhi, 1 / rlo) if after else (rlo, rhi))
+    if r.monotone is not Monotone.NONE:
+        bigger = (r.monotone is Monotone.NON_INCREASING) != after
+        bounds.append((Fraction(1), Fraction(10**30)) if bigger else (Fraction(0), Fraction(1)))
+    for f_lo, f_hi in bounds:
+        lo, hi = max(lo, _ceil(f_lo * neighbour)), min(hi, _floor(f_hi * neighbour))
+    return lo, hi
+
+
 class _Ends:
     def __init__(self, a: int, c: int, m: int, bias: bool, rules: Constraints, band: tuple[int, int]) -> None:
         self.a, self.c, self.m, self.beta, self.rules = a, c, m, int(bias), rules
@@ -59,6 +79,27 @@ class _Ends:
         self.pins = {layer: w // self.q for layer, w in rules.pins}
         rule = pair_rule(rules)
         self.pair_ok = (lambda x, y: True) if rule is None else (lambda x, y: rule(self.q * x, self.q * y))
+        # A pinned first layer held out of the search (:meth:`without_first`): its units count
+        # towards the spread, its pair rule bounds layer 1, its count is ``shift``.
+        self.held: tuple[int, ...] = ()
+        self.shift = 0
+        self.first_range = (self.u_min, self.u_max)
+
+    def without_first(self) -> _Ends | None:
+        """The same search with the pinned layer 1 made the input: depth ``m - 1``, input
+        width ``q*p``, the band less ``p``'s count, ``p`` held for the spread (``None``: ``p``
+        breaks the pair rule with the layer before it)."""
+        p = self.pins[1]
+        if not self.first_range[0] <= p <= self.first_range[1]:
+            return None
+        shift = self.q * p * (self.a + self.beta)
+        rules = replace(self.rules, pins=tuple((layer - 1, w) for layer, w in self.rules.pins if layer != 1))
+        band = (self.low - shift, self.high - shift)
+        e = _Ends(self.q * p, self.c, self.m - 1, bool(self.beta), rules, band)
+        e.held, e.shift = (*self.held, p), self.shift + shift
+        lo, hi = _ratio_bounds(self.rules, p, e.u_min, e.u_max, after=True)
+        e.first_range = (lo, hi)
+        return e
 
     def coefficients(self, inner: tuple[int, ...]) -> tuple[int, int, int]:
         q, b = self.q, self.beta
@@ -73,22 +114,10 @@ class _Ends:
     def end_range(self, neighbour: int, first: bool) -> tuple[int, int]:
         """Units allowed for layer 1 (``first``) or layer m next to ``neighbour``."""
         layer = 1 if first else self.m
-        lo, hi = self.u_min, self.u_max
+        lo, hi = self.first_range if first else (self.u_min, self.u_max)
         if layer in self.pins:
             lo, hi = max(lo, self.pins[layer]), min(hi, self.pins[layer])
-        r = self.rules
-        bounds: list[tuple[Fraction, Fraction]] = []  # bounds on end / neighbour
-        if r.max_ratio is not None:
-            bounds.append((1 / r.max_ratio, r.max_ratio))
-        if r.ratio_range is not None:  # b_i / b_(i+1) in [lo, hi]
-            rlo, rhi = r.ratio_range
-            bounds.append((rlo, rhi) if first else (1 / rhi, 1 / rlo))
-        if r.monotone is not Monotone.NONE:
-            end_bigger = (r.monotone is Monotone.NON_INCREASING) == first
-            bounds.append((Fraction(1), Fraction(10**30)) if end_bigger else (Fraction(0), Fraction(1)))
-        for f_lo, f_hi in bounds:
-            lo, hi = max(lo, _ceil(f_lo * neighbour)), min(hi, _floor(f_hi * neighbour))
-        return lo, hi
+        return _ratio_bounds(self.rules, neighbour, lo, hi, after=not first)
 
     def last_interval(self, u1: int, inner: tuple[int, ...], lo: int, hi: int) -> tuple[int, int]:
         alpha, gamma, delta = self.coefficients(inner)
@@ -165,7 +194,7 @@ def _interiors(e: _Ends, bound: list[int], center: int, budget: WorkBudget) -> I
     def extend(prefix: tuple[int, ...], widths: tuple[int, int] | None = None) -> Iterator[tuple[int, ...]]:
         cap = bound[0]
         if len(prefix) == k:
-            if max(prefix) - min(prefix) <= cap:
+            if max((*prefix, *e.held)) - min((*prefix, *e.held)) <= cap:
                 yield prefix
             return
         lo, hi = _corners(e, prefix, cap) if widths is None else widths
@@ -205,16 +234,17 @@ def _corners(e: _Ends, prefix: tuple[int, ...], cap: int, cut: bool = False) -> 
     """
     layer = len(prefix) + 2
     fixed = {**e.pins, **{2 + i: u for i, u in enumerate(prefix)}}
+    anchors = [*fixed.values(), *e.held]
     lo, hi = e.u_min, e.u_max
-    if fixed:
-        lo, hi = max(lo, max(fixed.values()) - cap), min(hi, min(fixed.values()) + cap)
+    if anchors:
+        lo, hi = max(lo, max(anchors) - cap), min(hi, min(anchors) + cap)
     if layer in e.pins:
         lo, hi = max(lo, e.pins[layer]), min(hi, e.pins[layer])
     if hi - lo + 1 <= (0 if cut else CORNER_RANGE):
         return lo, hi
 
     def extreme(u: int, top: bool) -> int:
-        values = [*fixed.values(), u]
+        values = [*anchors, u]
         free = min(e.u_max, min(values) + cap) if top else max(e.u_min, max(values) - cap)
         return e.count(tuple(fixed.get(j, u if j == layer else free) for j in range(1, e.m + 1)))
 
@@ -245,7 +275,7 @@ def _search(e: _Ends, cap: int, target: int, center: int, budget: WorkBudget) ->
         budget.spend(64 * WORDS_PER_END)  # the two end ranges (exact fractions with rules)
         lo1, hi1 = e.end_range(inner[0], first=True)
         lom, him = e.end_range(inner[-1], first=False)
-        i_min, i_max = min(inner), max(inner)
+        i_min, i_max = min((*inner, *e.held)), max((*inner, *e.held))
         lo1, hi1 = max(lo1, i_max - cap), min(hi1, i_min + cap)
         lom, him = max(lom, i_max - cap), min(him, i_min + cap)
         if lo1 > hi1 or lom > him:
@@ -327,16 +357,22 @@ def solve_by_ends(
     whose search would cost more than the budget left (:func:`_cap_cost`): every spread below ``span``
     units was proven to reach nothing (the caps searched in full).
     """
-    e = _Ends(a, c, m, bias, rules, band)
+    e: _Ends | None = _Ends(a, c, m, bias, rules, band)
+    while e is not None and 1 in e.pins and e.m > 3:
+        e = e.without_first()  # a pinned first layer: one fewer interior layer to enumerate
+    if e is None:
+        return None
+    target -= e.shift
     center = _uniform_center(e, target)
     floor = _least_open_cap(e, span_limit)
     if floor > span_limit:
         return None
-    origin = floor if e.pins else 1  # with a pin, the least spread is near the floor
+    pinned = bool(e.pins or e.held)
+    origin = floor if pinned else 1  # with a pin, the least spread is near the floor
     cap = floor = max(floor, min(known, span_limit))
     while True:
         cap = min(cap, span_limit)
-        if not e.pins and _cap_cost(e, cap, budget.left) > budget.left:  # (pins cut far more than this knows)
+        if not pinned and _cap_cost(e, cap, budget.left) > budget.left:  # (pins cut more than it knows)
             raise Stopped(floor)
         try:
             found = _search(e, cap, target, center, budget)
@@ -348,14 +384,15 @@ def solve_by_ends(
         if cap >= span_limit:
             return None
         cap += max(1, (cap - origin + 1) // 4)
-    s = min(f[0] for f in found)
+    s, held = min(f[0] for f in found), e.held
     options: list[tuple[int, int, tuple[int, ...]]] = []
     for _, u1, *rest in found:
         inner = tuple(rest)
-        if max(*inner, u1) - min(*inner, u1) > s:
+        top, bottom = max(*inner, u1, *held), min(*inner, u1, *held)
+        if top - bottom > s:
             continue
         lom, him = e.end_range(inner[-1], first=False)
-        lo, hi = e.last_interval(u1, inner, max(lom, max(*inner, u1) - s), min(him, min(*inner, u1) + s))
+        lo, hi = e.last_interval(u1, inner, max(lom, top - s), min(him, bottom + s))
         if lo > hi:
             continue
         alpha, gamma, delta = e.coefficients(inner)
@@ -367,13 +404,14 @@ def solve_by_ends(
     shapes = []
     for _, u1, *rest in found:  # every shape of that count at spread <= s, for the smallest widths
         inner = tuple(rest)
-        if max(*inner, u1) - min(*inner, u1) > s:
+        top, bottom = max(*inner, u1, *held), min(*inner, u1, *held)
+        if top - bottom > s:
             continue
         lom, him = e.end_range(inner[-1], first=False)
-        lo, hi = max(lom, max(*inner, u1) - s), min(him, min(*inner, u1) + s)
+        lo, hi = max(lom, top - s), min(him, bottom + s)
         alpha, gamma, delta = e.coefficients(inner)
         rest_count = count - delta - alpha * u1
         if rest_count % gamma == 0 and lo <= rest_count // gamma <= hi:
             shapes.append((u1, *inner, rest_count // gamma))
-    units = min(shapes)
-    return tuple(e.q * u for u in units), count
+    units = (*held, *min(shapes))
+    return tuple(e.q * u for u in units), count + e.shift

@@ -370,3 +370,60 @@ def test_pinned_pair_below_the_pinned_edges_has_no_shape() -> None:
     p = Problem(50, 4, 6, (3,), tolerance_abs=3, constraints=Constraints(pins=[(1, 6)], max_width=6))
     assert by_pinned(p, 3, p.band()) == ((), "divisors")
     assert best(p, 3, 6) is None
+
+
+@pytest.mark.parametrize(("depth", "max_width", "seed"), [(4, 10, 1), (4, 12, 2), (5, 7, 3), (6, 5, 4)])
+def test_first_layer_pinned_made_the_input_matches_brute_force(
+    depth: int, max_width: int, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The interior search with layer 1 (and sometimes layer 2) pinned searches the network
+    with the pinned layers made the input (``_Ends.without_first``: one interior layer fewer,
+    the pins held for the spread and the pair rules); every rule, against brute force."""
+    _force("ends", monkeypatch)
+    made = [0]
+    without_first = ends_module._Ends.without_first
+
+    def counted(self: ends_module._Ends) -> ends_module._Ends | None:
+        made[0] += 1
+        return without_first(self)
+
+    monkeypatch.setattr(ends_module._Ends, "without_first", counted)
+    rng = random.Random(9100 + seed)
+    checked = 0
+    while checked < 25:
+        rules: dict[str, object] = {"max_width": max_width}
+        rule = rng.choice(["none", "monotone", "max_ratio", "ratio_range", "multiple_of"])
+        if rule == "monotone":
+            rules["monotone"] = rng.choice(["non-increasing", "non-decreasing"])
+        elif rule == "max_ratio":
+            rules["max_ratio"] = rng.choice([2, "1.5"])
+        elif rule == "ratio_range":
+            rules["ratio_range"] = rng.choice([("0.5", 2), (1, 2), ("0.5", 1)])
+        q = 2 if rule == "multiple_of" else 1
+        rules["multiple_of"] = q
+        layers = [1, 2] if rng.random() < 0.3 else [1]
+        rules["pins"] = [(layer, q * rng.randint(1, max_width // q)) for layer in layers]
+        widths = [q * rng.randint(1, max_width // q) for _ in range(depth)]
+        a, c, bias = rng.randint(1, 12), rng.randint(1, 6), rng.random() < 0.5
+        try:
+            p = Problem(
+                a,
+                c,
+                max(1, plain_count(a, tuple(widths), c, bias) + rng.randint(-4, 4)),
+                (depth,),
+                bias=bias,
+                constraints=Constraints(**rules),  # type: ignore[arg-type]
+                tolerance_abs=rng.choice([0, 0, 3]),
+            )
+        except ValueError:
+            continue
+        checked += 1
+        (r,) = solve(p).results
+        expected = best(p, depth, max_width)
+        if expected is None:
+            assert r.widths is None and r.status == "infeasible", (p, r)
+            continue
+        assert r.widths is not None and r.status == "optimal", (p, r)
+        assert not check_shape(p, r.widths)
+        assert _key(p, r.widths) == (*expected[:3], *expected[3])
+    assert made[0] >= 8  # of the 25, those the interior search got (the rest: residues, bounds, divisors)
