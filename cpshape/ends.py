@@ -18,23 +18,19 @@ from it): every interior tuple within ``B`` of ``u_2`` and of the pins, every ``
 could still reach the band with spread ``<= B`` (``_corners``). A cap that finds shapes is
 exhaustive for spreads up to ``B``, so the least spread it finds is optimal. Cost grows like
 ``B^(m-2)``, which is why the DP takes over above depth 6. A pinned first layer is made the
-input (``_Ends.without_first``; its width still counts towards the spread), so the ends are
-layers 2 and ``m`` and one interior layer fewer is enumerated.
+input (``Ends.without_end``; its width still counts towards the spread), so the ends are
+layers 2 and ``m`` and one interior layer fewer is enumerated; a pinned last layer likewise
+becomes the output.
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
-import math
 from collections.abc import Iterator
-from dataclasses import replace
-from fractions import Fraction
 
 from .budget import Stopped
-from .counting import chain, count_params, uniform_count
-from .dp import PAIR_WORDS, BudgetExhausted, WorkBudget, pair_rule
-from .spec import Constraints, Monotone
+from .dp import PAIR_WORDS, BudgetExhausted, WorkBudget
+from .linear_ends import Ends, uniform_center
+from .spec import Constraints
 
 __all__ = ["MAX_DEPTH", "solve_by_ends"]
 
@@ -44,145 +40,7 @@ MAX_DEPTH = 6
 WORDS_PER_END = 1000
 
 
-def _ceil(x: Fraction) -> int:
-    return -((-x.numerator) // x.denominator)
-
-
-def _floor(x: Fraction) -> int:
-    return x.numerator // x.denominator
-
-
-def _ratio_bounds(r: Constraints, neighbour: int, lo: int, hi: int, after: bool) -> tuple[int, int]:
-    """``lo..hi`` cut to the units the pair rules allow a layer right after ``neighbour``
-    (``after``) or right before it."""
-    bounds: list[tuple[Fraction, Fraction]] = []  # bounds on the layer / neighbour
-    if r.max_ratio is not None:
-        bounds.append((1 / r.max_ratio, r.max_ratio))
-    if r.ratio_range is not None:  # b_i / b_(i+1) in [lo, hi]
-        rlo, rhi = r.ratio_range
-        bounds.append((1 / rhi, 1 / rlo) if after else (rlo, rhi))
-    if r.monotone is not Monotone.NONE:
-        bigger = (r.monotone is Monotone.NON_INCREASING) != after
-        bounds.append((Fraction(1), Fraction(10**30)) if bigger else (Fraction(0), Fraction(1)))
-    for f_lo, f_hi in bounds:
-        lo, hi = max(lo, _ceil(f_lo * neighbour)), min(hi, _floor(f_hi * neighbour))
-    return lo, hi
-
-
-class _Ends:
-    def __init__(self, a: int, c: int, m: int, bias: bool, rules: Constraints, band: tuple[int, int]) -> None:
-        self.a, self.c, self.m, self.beta, self.rules = a, c, m, int(bias), rules
-        self.q = rules.multiple_of
-        self.low, self.high = band
-        self.u_min = max(1, -(-rules.min_width // self.q))
-        self.u_max = rules.max_width // self.q if rules.max_width is not None else self.high
-        self.pins = {layer: w // self.q for layer, w in rules.pins}
-        rule = pair_rule(rules)
-        self.pair_ok = (lambda x, y: True) if rule is None else (lambda x, y: rule(self.q * x, self.q * y))
-        # A pinned first layer held out of the search (:meth:`without_first`): its units count
-        # towards the spread, its pair rule bounds layer 1, its count is ``shift``.
-        self.held: tuple[int, ...] = ()
-        self.shift = 0
-        self.first_range = (self.u_min, self.u_max)
-
-    def without_first(self) -> _Ends | None:
-        """The same search with the pinned layer 1 made the input: depth ``m - 1``, input
-        width ``q*p``, the band less ``p``'s count, ``p`` held for the spread (``None``: ``p``
-        breaks the pair rule with the layer before it)."""
-        p = self.pins[1]
-        if not self.first_range[0] <= p <= self.first_range[1]:
-            return None
-        shift = self.q * p * (self.a + self.beta)
-        rules = replace(self.rules, pins=tuple((layer - 1, w) for layer, w in self.rules.pins if layer != 1))
-        band = (self.low - shift, self.high - shift)
-        e = _Ends(self.q * p, self.c, self.m - 1, bool(self.beta), rules, band)
-        e.held, e.shift = (*self.held, p), self.shift + shift
-        lo, hi = _ratio_bounds(self.rules, p, e.u_min, e.u_max, after=True)
-        e.first_range = (lo, hi)
-        return e
-
-    def coefficients(self, inner: tuple[int, ...]) -> tuple[int, int, int]:
-        q, b = self.q, self.beta
-        pairs = sum(x * y for x, y in itertools.pairwise(inner))
-        delta = q * q * pairs + b * (q * sum(inner) + self.c)
-        return q * (self.a + q * inner[0] + b), q * (q * inner[-1] + self.c + b), delta
-
-    def count(self, units: tuple[int, ...]) -> int:
-        widths = tuple(self.q * u for u in units)
-        return count_params(chain(self.a, widths, self.c), bool(self.beta))
-
-    def end_range(self, neighbour: int, first: bool) -> tuple[int, int]:
-        """Units allowed for layer 1 (``first``) or layer m next to ``neighbour``."""
-        layer = 1 if first else self.m
-        lo, hi = self.first_range if first else (self.u_min, self.u_max)
-        if layer in self.pins:
-            lo, hi = max(lo, self.pins[layer]), min(hi, self.pins[layer])
-        return _ratio_bounds(self.rules, neighbour, lo, hi, after=not first)
-
-    def last_interval(self, u1: int, inner: tuple[int, ...], lo: int, hi: int) -> tuple[int, int]:
-        alpha, gamma, delta = self.coefficients(inner)
-        rest_lo, rest_hi = self.low - delta - alpha * u1, self.high - delta - alpha * u1
-        return max(lo, -(-rest_lo // gamma)), min(hi, rest_hi // gamma)
-
-    def first_candidates(self, inner: tuple[int, ...], lo: int, hi: int, center: int) -> Iterator[int]:
-        """``u_1`` values that can reach the band, nearest to ``center`` first."""
-        alpha, gamma, delta = self.coefficients(inner)
-        width = self.high - self.low + 1
-        if width < gamma and width <= 4096:
-            g = math.gcd(alpha, gamma)
-            modulus = gamma // g
-            residues = {(r - delta) // g for r in range(self.low, self.high + 1) if (r - delta) % g == 0}
-            if modulus > 64 * max(1, len(residues)):
-                inverse = pow(alpha // g, -1, modulus)
-                classes = {r * inverse % modulus for r in residues}
-                streams = []
-                for r in classes:
-                    below = center - (center - r) % modulus
-                    streams += [
-                        _side(below, -modulus, lo, hi, center),
-                        _side(below + modulus, modulus, lo, hi, center),
-                    ]
-                for _, v in heapq.merge(*streams):
-                    yield v
-                return
-        yield from _walk(center, lo, hi)
-
-
-def _side(start: int, step: int, lo: int, hi: int, center: int) -> Iterator[tuple[int, int]]:
-    v = start
-    while (step > 0 and v <= hi) or (step < 0 and v >= lo):
-        if lo <= v <= hi:
-            yield abs(v - center), v
-        v += step
-
-
-def _walk(center: int, lo: int, hi: int) -> Iterator[int]:
-    """``lo..hi`` ordered by distance from ``center`` (ties: the smaller first)."""
-    if lo > hi:
-        return
-    center = min(max(center, lo), hi)
-    yield center
-    for k in range(1, hi - lo + 1):
-        if center - k < lo and center + k > hi:
-            return
-        if center - k >= lo:
-            yield center - k
-        if center + k <= hi:
-            yield center + k
-
-
-def _uniform_center(e: _Ends, target: int) -> int:
-    lo, hi = 1, max(1, math.isqrt(target))
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if uniform_count(e.a, e.c, e.m, e.q * mid, bool(e.beta)) < target:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-def _interiors(e: _Ends, bound: list[int], center: int, budget: WorkBudget) -> Iterator[tuple[int, ...]]:
+def _interiors(e: Ends, bound: list[int], center: int, budget: WorkBudget) -> Iterator[tuple[int, ...]]:
     """Interior tuples that could belong to a shape of spread ``<= bound[0]`` in the band.
 
     ``bound[0]`` may shrink while the caller consumes tuples (a better shape was found).
@@ -222,7 +80,7 @@ def _interiors(e: _Ends, bound: list[int], center: int, budget: WorkBudget) -> I
 CORNER_RANGE = 16
 
 
-def _corners(e: _Ends, prefix: tuple[int, ...], cap: int, cut: bool = False) -> tuple[int, int]:
+def _corners(e: Ends, prefix: tuple[int, ...], cap: int, cut: bool = False) -> tuple[int, int]:
     """The units ``u`` of interior layer ``len(prefix) + 2`` (after ``prefix``, which starts
     at layer 2) that a shape of spread ``<= cap`` in the band could have; ``lo > hi`` if none.
 
@@ -264,7 +122,7 @@ def _corners(e: _Ends, prefix: tuple[int, ...], cap: int, cut: bool = False) -> 
     return a, top_u
 
 
-def _search(e: _Ends, cap: int, target: int, center: int, budget: WorkBudget) -> list[tuple[int, ...]]:
+def _search(e: Ends, cap: int, target: int, center: int, budget: WorkBudget) -> list[tuple[int, ...]]:
     """Every ``(u_1, interior..., )`` prefix with a valid last width at spread ``<= cap``: the
     least spread it reaches is returned first in each record ``(spread, u_1, *interior)``."""
     found = []
@@ -306,7 +164,7 @@ def _search(e: _Ends, cap: int, target: int, center: int, budget: WorkBudget) ->
     return found
 
 
-def _least_open_cap(e: _Ends, span_limit: int) -> int:
+def _least_open_cap(e: Ends, span_limit: int) -> int:
     """The least spread cap (at least 1, or ``span_limit`` if that is 0) at which some second
     width passes the corners (:func:`_corners`), ``span_limit + 1`` if none does: below it no
     shape reaches the band. Caps only widen the corners' ranges, so this is a bisection. A
@@ -324,7 +182,7 @@ def _least_open_cap(e: _Ends, span_limit: int) -> int:
     return lo
 
 
-def _cap_cost(e: _Ends, cap: int, budget_left: int) -> int:
+def _cap_cost(e: Ends, cap: int, budget_left: int) -> int:
     """Words a search at ``cap`` spends at the least, about: a pair check per width of each
     interior layer past the second, within ``cap`` of the one before, for each second-layer
     width the corners allow (measured without pins: 1.4-108 times this, depths 3-6, rules
@@ -357,13 +215,13 @@ def solve_by_ends(
     whose search would cost more than the budget left (:func:`_cap_cost`): every spread below ``span``
     units was proven to reach nothing (the caps searched in full).
     """
-    e: _Ends | None = _Ends(a, c, m, bias, rules, band)
-    while e is not None and 1 in e.pins and e.m > 3:
-        e = e.without_first()  # a pinned first layer: one fewer interior layer to enumerate
+    e: Ends | None = Ends(a, c, m, bias, rules, band)
+    while e is not None and e.m > 3 and (1 in e.pins or e.m in e.pins):
+        e = e.without_end(first=1 in e.pins)  # a pinned end: one interior layer fewer
     if e is None:
         return None
     target -= e.shift
-    center = _uniform_center(e, target)
+    center = uniform_center(e, target)
     floor = _least_open_cap(e, span_limit)
     if floor > span_limit:
         return None
@@ -413,5 +271,5 @@ def solve_by_ends(
         rest_count = count - delta - alpha * u1
         if rest_count % gamma == 0 and lo <= rest_count // gamma <= hi:
             shapes.append((u1, *inner, rest_count // gamma))
-    units = (*held, *min(shapes))
+    units = (*e.left, *min(shapes), *e.right)
     return tuple(e.q * u for u in units), count + e.shift

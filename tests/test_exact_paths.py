@@ -280,6 +280,7 @@ def test_rejected_pairs_are_paid_for(monkeypatch: pytest.MonkeyPatch) -> None:
     search run unbudgeted (it once ran for minutes inside a 3 s budget)."""
     import cpshape.dp as dp_module
     import cpshape.ends as ends_module
+    import cpshape.linear_ends as linear_ends_module
     from cpshape.budget import Stopped
     from cpshape.dp import PAIR_WORDS, BudgetExhausted, DepthDP, WorkBudget
 
@@ -307,7 +308,7 @@ def test_rejected_pairs_are_paid_for(monkeypatch: pytest.MonkeyPatch) -> None:
         dp.reachable(win, WorkBudget(PAIR_WORDS * checks[0] // 2))
 
     checks[0] = 0
-    monkeypatch.setattr(ends_module, "pair_rule", counting)
+    monkeypatch.setattr(linear_ends_module, "pair_rule", counting)
     budget = WorkBudget(10**8)
     with pytest.raises(Stopped):  # the interior search's exhaustion, with the caps it ruled out
         ends_module.solve_by_ends(64, 10, 4, True, rules, (10**6, 10**6), 10**6, 10**5, budget)
@@ -442,7 +443,7 @@ def test_interior_search_declines_a_cap_beyond_its_budget() -> None:
     with pytest.raises(Stopped) as stop:
         ends_module.solve_by_ends(*args, budget, 237)
     assert stop.value.span == 237 and budget.left == budget.given
-    assert ends_module._cap_cost(ends_module._Ends(*args[:6]), 237, budget.left) > budget.left
+    assert ends_module._cap_cost(ends_module.Ends(*args[:6]), 237, budget.left) > budget.left
     small = WorkBudget(10**6)
     with pytest.raises(Stopped) as stop:  # small caps are affordable: searched until it runs out
         ends_module.solve_by_ends(*args, small, 3)

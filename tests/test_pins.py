@@ -134,7 +134,7 @@ def test_dominated_windows_change_no_count(seed: int, monkeypatch: pytest.Monkey
             assert min(mine, default=None) == min(theirs, default=None)
 
 
-def _shapes_of(e: ends_module._Ends, top: int) -> list[tuple[int, ...]]:
+def _shapes_of(e: ends_module.Ends, top: int) -> list[tuple[int, ...]]:
     """Every unit vector of the interior search's problem with units up to ``top``, in its band."""
     found = []
     for units in itertools.product(range(e.u_min, top + 1), repeat=e.m):
@@ -157,7 +157,7 @@ def test_interior_corners_and_cap_floor_are_sound(seed: int, monkeypatch: pytest
         rules = Constraints(pins=pins, max_width=top)
         a, c, bias = rng.randint(1, 9), rng.randint(1, 5), rng.random() < 0.5
         n = plain_count(a, tuple(rng.randint(1, top) for _ in range(m)), c, bias)
-        e = ends_module._Ends(a, c, m, bias, rules, (n - rng.randint(0, 6), n))
+        e = ends_module.Ends(a, c, m, bias, rules, (n - rng.randint(0, 6), n))
         shapes = _shapes_of(e, top)
         floor = ends_module._least_open_cap(e, top - 1)  # caps start at 1: spread 0 is in cap 1
         assert floor == 1 or all(max(s) - min(s) >= floor for s in shapes)
@@ -372,22 +372,25 @@ def test_pinned_pair_below_the_pinned_edges_has_no_shape() -> None:
     assert best(p, 3, 6) is None
 
 
-@pytest.mark.parametrize(("depth", "max_width", "seed"), [(4, 10, 1), (4, 12, 2), (5, 7, 3), (6, 5, 4)])
-def test_first_layer_pinned_made_the_input_matches_brute_force(
+@pytest.mark.parametrize(
+    ("depth", "max_width", "seed"), [(4, 10, 1), (4, 12, 2), (5, 7, 3), (6, 5, 4), (5, 6, 5), (6, 4, 6)]
+)
+def test_pinned_ends_made_input_and_output_match_brute_force(
     depth: int, max_width: int, seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The interior search with layer 1 (and sometimes layer 2) pinned searches the network
-    with the pinned layers made the input (``_Ends.without_first``: one interior layer fewer,
-    the pins held for the spread and the pair rules); every rule, against brute force."""
+    """The interior search with layer 1 or layer m pinned (and sometimes the layer next to
+    it, or both ends) searches the network with the pinned ends made the input or the output
+    (``Ends.without_end``: one interior layer fewer each, the pins held for the spread and
+    the pair rules); every rule, against brute force."""
     _force("ends", monkeypatch)
     made = [0]
-    without_first = ends_module._Ends.without_first
+    without_end = ends_module.Ends.without_end
 
-    def counted(self: ends_module._Ends) -> ends_module._Ends | None:
+    def counted(self: ends_module.Ends, first: bool) -> ends_module.Ends | None:
         made[0] += 1
-        return without_first(self)
+        return without_end(self, first)
 
-    monkeypatch.setattr(ends_module._Ends, "without_first", counted)
+    monkeypatch.setattr(ends_module.Ends, "without_end", counted)
     rng = random.Random(9100 + seed)
     checked = 0
     while checked < 25:
@@ -401,7 +404,7 @@ def test_first_layer_pinned_made_the_input_matches_brute_force(
             rules["ratio_range"] = rng.choice([("0.5", 2), (1, 2), ("0.5", 1)])
         q = 2 if rule == "multiple_of" else 1
         rules["multiple_of"] = q
-        layers = [1, 2] if rng.random() < 0.3 else [1]
+        layers = rng.choice([[1], [1], [depth], [1, 2], [depth - 1, depth], [1, depth]])
         rules["pins"] = [(layer, q * rng.randint(1, max_width // q)) for layer in layers]
         widths = [q * rng.randint(1, max_width // q) for _ in range(depth)]
         a, c, bias = rng.randint(1, 12), rng.randint(1, 6), rng.random() < 0.5
@@ -426,4 +429,4 @@ def test_first_layer_pinned_made_the_input_matches_brute_force(
         assert r.widths is not None and r.status == "optimal", (p, r)
         assert not check_shape(p, r.widths)
         assert _key(p, r.widths) == (*expected[:3], *expected[3])
-    assert made[0] >= 8  # of the 25, those the interior search got (the rest: residues, bounds, divisors)
+    assert made[0] >= 5  # of the 25, those the interior search got (the rest: residues, bounds, divisors)
