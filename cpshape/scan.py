@@ -30,6 +30,8 @@ from .dp import (
     least_span,
     reach_windows,
 )
+from .ends import MAX_DEPTH as ENDS_MAX_DEPTH
+from .ends import solve_by_ends
 from .pinned import pinned_shapes
 from .result import check_shape
 from .spec import Constraints, Monotone, Prefer, Problem
@@ -370,8 +372,10 @@ def nearest_exact(
     deciding counts one at a time from the end nearest the target, skipping those the residue
     certificate rules out: closed form at depth 1, divisors at depth 2 (and the lists of
     :func:`~cpshape.pinned.pinned_shapes` where every layer but one or two is pinned), the
-    least-span scan above. Where the rules leave at most ``NEAREST_LISTING_SPAN`` spreads in
-    all, the window DPs list every count of the band at once instead. Raises
+    interior search at depths 3-6 with pins (:func:`~cpshape.ends.solve_by_ends`, which holds
+    pinned ends out), the least-span scan otherwise. Where the rules leave at most
+    ``NEAREST_LISTING_SPAN`` spreads in all, the window DPs list every count of the band at
+    once instead. Raises
     ``BudgetExhausted`` or ``Stopped`` when the budget ends first.
     """
     low, high = band
@@ -392,10 +396,15 @@ def nearest_exact(
     shapes = None if listed is None else listed[0]
     if m == 2:
         shapes = functools.partial(shapes_with_count, dp.input_size, dp.output_size, dp.bias, dp.rules)
+    a, c, rules = problem.input_size, problem.output_size, problem.constraints
+    by_ends = 3 <= m <= ENDS_MAX_DEPTH and bool(rules.pins)
     while low <= n <= high:
         if shapes is not None:
             budget.spend(64 * WORK_PER_SPREAD)
             hit = bool(shapes(n))
+        elif by_ends:  # pins at depths 3-6: the interior search, with pinned ends held out
+            found = solve_by_ends(a, c, m, problem.bias, rules, (n, n), n, span_limit(problem, m, n), budget)
+            hit = found is not None
         else:
             hit = scan(dp, n, n, 0, span_limit(problem, m, n), budget)[1] is not None
         if hit:
