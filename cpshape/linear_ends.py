@@ -61,12 +61,9 @@ class Ends:
         # towards the spread, their pair rules bound the new end layers, their count is ``shift``.
         self.left: tuple[int, ...] = ()
         self.right: tuple[int, ...] = ()
+        self.held: tuple[int, ...] = ()  # left and right together
         self.shift = 0
         self.first_range = self.last_range = (self.u_min, self.u_max)
-
-    @property
-    def held(self) -> tuple[int, ...]:
-        return (*self.left, *self.right)
 
     def without_end(self, first: bool) -> Ends | None:
         """The same search with the pinned layer 1 (``first``) made the input, or layer ``m``
@@ -83,6 +80,7 @@ class Ends:
         a, c = (self.q * p, self.c) if first else (self.a, self.q * p)
         e = Ends(a, c, self.m - 1, bool(self.beta), replace(self.rules, pins=moved), band)
         e.left, e.right = ((*self.left, p), self.right) if first else (self.left, (p, *self.right))
+        e.held = (*e.left, *e.right)
         e.shift = self.shift + shift
         e.first_range, e.last_range = self.first_range, self.last_range
         bounds = _ratio_bounds(self.rules, p, e.u_min, e.u_max, after=first)
