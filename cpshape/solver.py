@@ -26,7 +26,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from . import __version__
-from .dp import BudgetExhausted, Stopped, WorkBudget
+from .dp import BudgetExhausted, DepthDP, Stopped, WorkBudget
 from .ends import MAX_DEPTH as ENDS_MAX_DEPTH
 from .ends import solve_by_ends
 from .model import build_model
@@ -184,7 +184,7 @@ def _solve_depth(
 
 def _interior_then_bounded(
     problem: Problem,
-    dp: Any,
+    dp: DepthDP,
     m: int,
     band: tuple[int, int],
     limit: int,
