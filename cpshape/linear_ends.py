@@ -48,6 +48,9 @@ def _ratio_bounds(r: Constraints, neighbour: int, lo: int, hi: int, after: bool)
 
 
 class Ends:
+    """One depth as the interior search sees it: widths in units of ``q`` (multiple_of), the
+    rules, the band, and the ends' coefficients for any interior tuple."""
+
     def __init__(self, a: int, c: int, m: int, bias: bool, rules: Constraints, band: tuple[int, int]) -> None:
         self.a, self.c, self.m, self.beta, self.rules = a, c, m, int(bias), rules
         self.q = rules.multiple_of
