@@ -448,3 +448,29 @@ def test_interior_search_declines_a_cap_beyond_its_budget() -> None:
     with pytest.raises(Stopped) as stop:  # small caps are affordable: searched until it runs out
         ends_module.solve_by_ends(*args, small, 3)
     assert stop.value.span > 3 and small.left <= 0  # the caps searched in full are ruled out
+
+
+@pytest.mark.parametrize(("depth", "max_width", "seed"), [(4, 8, 11), (5, 6, 12), (7, 3, 13)])
+def test_loose_hulls_keep_the_answers(
+    depth: int, max_width: int, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hulls as loose as a whole ``q^2*w`` (``HULL_TOLERANCE = 1``; the default 512 only
+    loosens them from base width 512 on, beyond brute force) change what the bounded search
+    tabulates, never its answers."""
+    import cpshape.hulls as hulls_module
+
+    monkeypatch.setattr(hulls_module, "HULL_TOLERANCE", 1)
+    rng = random.Random(seed)
+    checked = 0
+    while checked < 25:
+        p = _random_problem(rng, depth, max_width)
+        if p is None:
+            continue
+        checked += 1
+        (r,) = solve(p).results
+        expected = best(p, depth, max_width)
+        if expected is None:
+            assert r.widths is None and r.status == "infeasible"
+            continue
+        assert r.widths is not None and r.status == "optimal", (p, r)
+        assert _key(p, r.widths) == (*expected[:3], *expected[3])
