@@ -14,6 +14,7 @@ import cpshape.scan as scan_module
 import cpshape.solver as solver_module
 from cpshape import Constraints, Problem, SolverSettings, Status, solve
 from cpshape.counting import chain, count_params
+from cpshape.result import DepthResult, check_shape
 
 
 def _random_problem(rng: random.Random, depth: int, max_width: int) -> Problem | None:
@@ -50,7 +51,14 @@ def _key(problem: Problem, widths: tuple[int, ...]) -> tuple[int, ...]:
 
 def _force(method: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the solver use one exact method: the bounded search (its default), the interior
-    search at depths 3-6, or the window DPs."""
+    search at depths 3-6, or the window DPs; ``loose``: the bounded search with hulls as
+    loose as a whole ``q^2*w`` (``HULL_TOLERANCE = 1``; the default 512 loosens them only
+    from base width 512 on, beyond brute force), which changes what it tabulates, never its
+    answers."""
+    if method == "loose":
+        import cpshape.hulls as hulls_module
+
+        monkeypatch.setattr(hulls_module, "HULL_TOLERANCE", 1)
     if method == "ends":
         monkeypatch.setattr(solver_module, "ENDS_TRIAL_SHARE", 0.0)
         monkeypatch.setattr(solver_module, "ENDS_PINNED_SHARE", 0.0)
@@ -58,7 +66,22 @@ def _force(method: str, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(scan_module, "bounded_applies", lambda *args: False)
 
 
-@pytest.mark.parametrize("method", ["bounded", "ends", "dp"])
+def _solved_as_brute_force(p: Problem, depth: int, max_width: int) -> DepthResult:
+    """Solve the one-depth ``p`` and check it against brute force over widths up to
+    ``max_width``: infeasible exactly when no shape exists, else optimal, every rule kept,
+    and the brute-force optimum's widths."""
+    (r,) = solve(p).results
+    expected = best(p, depth, max_width)
+    if expected is None:
+        assert r.widths is None and r.status == "infeasible", (p, r)
+        return r
+    assert r.widths is not None and r.status == "optimal", (p, r)
+    assert obeys(p, r.widths) and not check_shape(p, r.widths)
+    assert _key(p, r.widths) == (*expected[:3], *expected[3])
+    return r
+
+
+@pytest.mark.parametrize("method", ["bounded", "ends", "dp", "loose"])
 @pytest.mark.parametrize(("depth", "max_width", "seed"), [(4, 8, 1), (5, 6, 2), (6, 4, 3), (7, 3, 4)])
 def test_deeper_depths_match_brute_force(
     depth: int, max_width: int, seed: int, method: str, monkeypatch: pytest.MonkeyPatch
@@ -71,14 +94,7 @@ def test_deeper_depths_match_brute_force(
         if p is None:
             continue
         checked += 1
-        (r,) = solve(p).results
-        expected = best(p, depth, max_width)
-        if expected is None:
-            assert r.widths is None and r.status == "infeasible"
-            continue
-        assert r.widths is not None and r.status == "optimal", (p, r)
-        assert obeys(p, r.widths)
-        assert _key(p, r.widths) == (*expected[:3], *expected[3])
+        _solved_as_brute_force(p, depth, max_width)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -448,29 +464,3 @@ def test_interior_search_declines_a_cap_beyond_its_budget() -> None:
     with pytest.raises(Stopped) as stop:  # small caps are affordable: searched until it runs out
         ends_module.solve_by_ends(*args, small, 3)
     assert stop.value.span > 3 and small.left <= 0  # the caps searched in full are ruled out
-
-
-@pytest.mark.parametrize(("depth", "max_width", "seed"), [(4, 8, 11), (5, 6, 12), (7, 3, 13)])
-def test_loose_hulls_keep_the_answers(
-    depth: int, max_width: int, seed: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Hulls as loose as a whole ``q^2*w`` (``HULL_TOLERANCE = 1``; the default 512 only
-    loosens them from base width 512 on, beyond brute force) change what the bounded search
-    tabulates, never its answers."""
-    import cpshape.hulls as hulls_module
-
-    monkeypatch.setattr(hulls_module, "HULL_TOLERANCE", 1)
-    rng = random.Random(seed)
-    checked = 0
-    while checked < 25:
-        p = _random_problem(rng, depth, max_width)
-        if p is None:
-            continue
-        checked += 1
-        (r,) = solve(p).results
-        expected = best(p, depth, max_width)
-        if expected is None:
-            assert r.widths is None and r.status == "infeasible"
-            continue
-        assert r.widths is not None and r.status == "optimal", (p, r)
-        assert _key(p, r.widths) == (*expected[:3], *expected[3])

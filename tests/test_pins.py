@@ -10,7 +10,7 @@ from fractions import Fraction
 
 import pytest
 from reference import best, nearest, plain_count
-from test_exact_paths import _force, _key
+from test_exact_paths import _force, _solved_as_brute_force
 
 import cpshape.dp as dp_module
 import cpshape.ends as ends_module
@@ -63,15 +63,9 @@ def test_far_pins_match_brute_force(
         if p is None:
             continue
         checked += 1
-        (r,) = solve(p).results
-        expected = best(p, depth, max_width)
-        if expected is None:
-            assert r.widths is None and r.status == "infeasible", (p, r)
+        r = _solved_as_brute_force(p, depth, max_width)
+        if r.widths is None:
             assert r.nearest == nearest(p, depth, max_width), p
-            continue
-        assert r.widths is not None and r.status == "optimal", (p, r)
-        assert not check_shape(p, r.widths)
-        assert _key(p, r.widths) == (*expected[:3], *expected[3])
 
 
 def _random_window(rng: random.Random) -> tuple[DepthDP, int, int, int, int]:
@@ -421,12 +415,5 @@ def test_pinned_ends_made_input_and_output_match_brute_force(
         except ValueError:
             continue
         checked += 1
-        (r,) = solve(p).results
-        expected = best(p, depth, max_width)
-        if expected is None:
-            assert r.widths is None and r.status == "infeasible", (p, r)
-            continue
-        assert r.widths is not None and r.status == "optimal", (p, r)
-        assert not check_shape(p, r.widths)
-        assert _key(p, r.widths) == (*expected[:3], *expected[3])
+        _solved_as_brute_force(p, depth, max_width)
     assert made[0] >= 5  # of the 25, those the interior search got (the rest: residues, bounds, divisors)
