@@ -23,6 +23,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Protocol
 
 from .budget import BudgetExhausted, Stopped, WorkBudget, least_span
@@ -42,8 +43,10 @@ __all__ = [
     "best_count",
     "canonical_widths",
     "least_span",
+    "pair_factors",
     "pair_rule",
     "reach_windows",
+    "within_pairs",
 ]
 
 PairRule = Callable[[int, int], bool]
@@ -77,6 +80,41 @@ def pair_rule(rules: Constraints) -> PairRule | None:
     return lambda x, y: all(check(x, y) for check in checks)
 
 
+#: One pair rule's bounds on a layer as fractions of its neighbour, ``(lo_num, lo_den,
+#: hi_num, hi_den)``, ``hi_num`` ``None`` where there is no upper bound.
+PairFactors = tuple[tuple[int, int, int | None, int], ...]
+
+
+def pair_factors(r: Constraints, after: bool) -> PairFactors:
+    """The pair rules' bounds on a width right after its neighbour (``after``) or right
+    before it, as integer fractions of the neighbour (the same in units of ``q``): the
+    widths :func:`pair_rule` allows next to a neighbour form one interval."""
+    bounds: list[tuple[Fraction, Fraction | None]] = []  # bounds on the layer / neighbour
+    if r.max_ratio is not None:
+        bounds.append((1 / r.max_ratio, r.max_ratio))
+    if r.ratio_range is not None:  # b_i / b_(i+1) in [lo, hi]
+        rlo, rhi = r.ratio_range
+        bounds.append((1 / rhi, 1 / rlo) if after else (rlo, rhi))
+    if r.monotone is not Monotone.NONE:
+        bigger = (r.monotone is Monotone.NON_INCREASING) != after
+        bounds.append((Fraction(1), None) if bigger else (Fraction(0), Fraction(1)))
+    return tuple(
+        (lo.numerator, lo.denominator, None, 1)
+        if hi is None
+        else (lo.numerator, lo.denominator, hi.numerator, hi.denominator)
+        for lo, hi in bounds
+    )
+
+
+def within_pairs(factors: PairFactors, neighbour: int, lo: int, hi: int) -> tuple[int, int]:
+    """``lo..hi`` cut to the widths the pair rules (``factors``) allow next to ``neighbour``."""
+    for lo_num, lo_den, hi_num, hi_den in factors:
+        lo = max(lo, -(-lo_num * neighbour // lo_den))
+        if hi_num is not None:
+            hi = min(hi, hi_num * neighbour // hi_den)
+    return lo, hi
+
+
 @dataclass(frozen=True)
 class DepthDP(Windows):
     """The DP for one depth: sizes, bias switch, per-layer rules and pair rule (its windows:
@@ -103,8 +141,8 @@ class DepthDP(Windows):
         if cap < 0:
             return 0, base, []
         mask = (1 << (cap + 1)) - 1
-        rule = pair_rule(self.rules)
-        c, m = self.output_size, self.depth
+        after = pair_factors(self.rules, after=True)  # the pair rule as an interval of y
+        c, m, bias = self.output_size, self.depth, self.bias
         # every pair of neighbouring candidates is looked at, kept by the pair rule or not:
         # charged up front, so that a window too wide for the budget is never started
         pairs = sum(len(cands[i]) * len(cands[i + 1]) for i in range(m - 1))
@@ -119,12 +157,14 @@ class DepthDP(Windows):
         for i in range(m - 2, -1, -1):
             x0, y0 = cands[i][0], cands[i + 1][0]
             nxt: dict[int, int] = {}
+            base_edge, widest = edge_count(x0, y0, bias), max(cands[i + 1])
             for x in cands[i]:
                 acc = 0
+                y_lo, y_hi = within_pairs(after, x, 0, widest)
                 for y, bits in current.items():
-                    if not bits or (rule is not None and not rule(x, y)):
+                    if not bits or not y_lo <= y <= y_hi:
                         continue
-                    extra = self._edge_extra(x, y, x0, y0)
+                    extra = edge_count(x, y, bias) - base_edge
                     if extra <= cap:
                         shift = bits.bit_length() + extra
                         budget.spend(shift)

@@ -25,14 +25,15 @@ becomes the output.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 from .budget import Stopped
-from .dp import PAIR_WORDS, BudgetExhausted, WorkBudget
+from .dp import PAIR_WORDS, BudgetExhausted, WorkBudget, pair_rule
 from .linear_ends import Ends, uniform_center
 from .spec import Constraints
 
-__all__ = ["MAX_DEPTH", "solve_by_ends"]
+__all__ = ["MAX_DEPTH", "quick_by_ends", "sketch_by_ends", "solve_by_ends"]
 
 MAX_DEPTH = 6
 #: Budget words charged per first width tried (about 3.5 us of Python here, at 2-4 s per 1e9
@@ -59,9 +60,9 @@ def _interiors(e: Ends, bound: list[int], center: int, budget: WorkBudget) -> It
         budget.spend(64 * PAIR_WORDS * max(0, hi - lo + 1))  # one pair check per width tried
         if budget.exhausted:
             raise BudgetExhausted
+        lo, hi = e.next_range(prefix[-1], lo, hi)  # the pair rules with the layer before
         for u in range(lo, hi + 1):
-            if e.pair_ok(prefix[-1], u):
-                yield from extend((*prefix, u))
+            yield from extend((*prefix, u))
 
     lo2, hi2 = _corners(e, (), bound[0])
     if lo2 > hi2:
@@ -195,6 +196,13 @@ def _cap_cost(e: Ends, cap: int, budget_left: int) -> int:
     return max(0, hi - lo + 1) * per_width
 
 
+def _reduced(e: Ends | None) -> Ends | None:
+    """``e`` with its pinned end layers made the input or the output, down to depth 3."""
+    while e is not None and e.m > 3 and (1 in e.pins or e.m in e.pins):
+        e = e.without_end(first=1 in e.pins)  # a pinned end: one interior layer fewer
+    return e
+
+
 def solve_by_ends(
     a: int,
     c: int,
@@ -215,9 +223,7 @@ def solve_by_ends(
     whose search would cost more than the budget left (:func:`_cap_cost`): every spread below ``span``
     units was proven to reach nothing (the caps searched in full).
     """
-    e: Ends | None = Ends(a, c, m, bias, rules, band)
-    while e is not None and e.m > 3 and (1 in e.pins or e.m in e.pins):
-        e = e.without_end(first=1 in e.pins)  # a pinned end: one interior layer fewer
+    e = _reduced(Ends(a, c, m, bias, rules, band))
     if e is None:
         return None
     target -= e.shift
@@ -273,3 +279,82 @@ def solve_by_ends(
             shapes.append((u1, *inner, rest_count // gamma))
     units = (*e.left, *min(shapes), *e.right)
     return tuple(e.q * u for u in units), count + e.shift
+
+
+def quick_by_ends(
+    a: int,
+    c: int,
+    m: int,
+    bias: bool,
+    rules: Constraints,
+    band: tuple[int, int],
+    target: int,
+    span_limit: int,
+    budget: WorkBudget,
+    words: int,
+    max_units: int,
+) -> tuple[bool, tuple[tuple[int, ...], int] | None, int]:
+    """:func:`solve_by_ends` within ``words`` of ``budget`` (charged to it), if the uniform
+    width is at most ``max_units`` units: ``(settled, its answer, spreads ruled out)``."""
+    if uniform_center(Ends(a, c, m, bias, rules, band), target) > max_units:
+        return False, None, 0
+    quick = WorkBudget(min(words, max(budget.left, 0)), budget.deadline)
+    try:
+        return True, solve_by_ends(a, c, m, bias, rules, band, target, span_limit, quick), 0
+    except Stopped as stop:
+        return False, None, stop.span
+    finally:
+        budget.charge(quick)
+
+
+#: The sketch's interior values and first widths tried per value.
+SKETCH_VALUES, SKETCH_FIRSTS = 2048, 16
+
+
+def sketch_by_ends(
+    a: int, c: int, m: int, bias: bool, rules: Constraints, band: tuple[int, int], target: int
+) -> tuple[tuple[int, ...], int] | None:
+    """A valid shape in the band, no proof of anything: the best (least spread, then least
+    ``|deviation|``) of a sweep that sets every free interior layer to one width ``v`` and
+    reads the two ends off the band (the count is linear in them), ``v`` between the uniform
+    width and the pins. ``None`` if the sweep finds none (e.g. a ratio range above 1). It
+    gives CP-SAT a start where the exact searches ran out before finding a shape."""
+    e = _reduced(Ends(a, c, m, bias, rules, band)) if m >= 3 else None
+    if e is None:
+        return None
+    center, rule = uniform_center(e, max(1, target - e.shift)), pair_rule(rules)
+    anchors = [center, *e.pins.values(), *e.held]
+    margin = (max(anchors) - min(anchors)) // 4 + 16
+    lo_v, hi_v = max(e.u_min, min(anchors) - margin), min(e.u_max, max(anchors) + margin)
+    best: tuple[tuple[int, int], tuple[int, ...], int] | None = None
+    step = max(1, -(-(hi_v - lo_v + 1) // SKETCH_VALUES))
+    tuples = {  # every free interior layer v, or one end of the interior a unit wider
+        tuple(e.pins.get(j, v + (j == 2) * first + (j == e.m - 1) * last) for j in range(2, e.m)): v
+        for v in range(lo_v, hi_v + 1, step)
+        for first, last in ((0, 0), (1, 0), (0, 1))
+    }
+    for inner, v in tuples.items():
+        if max(inner) > e.u_max:
+            continue
+        lo1, hi1 = e.end_range(inner[0], first=True)
+        lom, him = e.end_range(inner[-1], first=False)
+        alpha, gamma, delta = e.coefficients(inner)
+        lo1 = max(lo1, -(-(e.low - delta - gamma * him) // alpha))
+        hi1 = min(hi1, (e.high - delta - gamma * lom) // alpha)
+        for tried, u1 in enumerate(e.first_candidates(inner, lo1, hi1, v)):
+            if tried == SKETCH_FIRSTS:
+                break
+            lo, hi = e.last_interval(u1, inner, lom, him)
+            if lo > hi:
+                continue
+            units = (*e.left, u1, *inner, min(max(v, lo), hi), *e.right)
+            widths = tuple(e.q * u for u in units)
+            if rule is not None and not all(rule(x, y) for x, y in itertools.pairwise(widths)):
+                continue
+            count = e.count(units[len(e.left) : len(units) - len(e.right)]) + e.shift
+            key = (max(widths) - min(widths), abs(count - target))
+            if rules.max_spread is not None and key[0] > rules.max_spread:
+                continue
+            if best is None or key < best[0]:
+                best = (key, widths, count)
+    return None if best is None else (best[1], best[2])

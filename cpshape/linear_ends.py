@@ -13,38 +13,12 @@ import itertools
 import math
 from collections.abc import Iterator
 from dataclasses import replace
-from fractions import Fraction
 
-from .counting import chain, count_params, uniform_count
-from .dp import pair_rule
-from .spec import Constraints, Monotone
+from .counting import edge_count, uniform_count
+from .dp import pair_factors, within_pairs
+from .spec import Constraints
 
 __all__ = ["Ends", "uniform_center"]
-
-
-def _ceil(x: Fraction) -> int:
-    return -((-x.numerator) // x.denominator)
-
-
-def _floor(x: Fraction) -> int:
-    return x.numerator // x.denominator
-
-
-def _ratio_bounds(r: Constraints, neighbour: int, lo: int, hi: int, after: bool) -> tuple[int, int]:
-    """``lo..hi`` cut to the units the pair rules allow a layer right after ``neighbour``
-    (``after``) or right before it."""
-    bounds: list[tuple[Fraction, Fraction]] = []  # bounds on the layer / neighbour
-    if r.max_ratio is not None:
-        bounds.append((1 / r.max_ratio, r.max_ratio))
-    if r.ratio_range is not None:  # b_i / b_(i+1) in [lo, hi]
-        rlo, rhi = r.ratio_range
-        bounds.append((1 / rhi, 1 / rlo) if after else (rlo, rhi))
-    if r.monotone is not Monotone.NONE:
-        bigger = (r.monotone is Monotone.NON_INCREASING) != after
-        bounds.append((Fraction(1), Fraction(10**30)) if bigger else (Fraction(0), Fraction(1)))
-    for f_lo, f_hi in bounds:
-        lo, hi = max(lo, _ceil(f_lo * neighbour)), min(hi, _floor(f_hi * neighbour))
-    return lo, hi
 
 
 class Ends:
@@ -58,8 +32,8 @@ class Ends:
         self.u_min = max(1, -(-rules.min_width // self.q))
         self.u_max = rules.max_width // self.q if rules.max_width is not None else self.high
         self.pins = {layer: w // self.q for layer, w in rules.pins}
-        rule = pair_rule(rules)
-        self.pair_ok = (lambda x, y: True) if rule is None else (lambda x, y: rule(self.q * x, self.q * y))
+        self.after, self.before = pair_factors(rules, after=True), pair_factors(rules, after=False)
+        self._end_ranges: dict[tuple[int, bool], tuple[int, int]] = {}
         # Pinned end layers held out of the search (:meth:`without_end`): their units count
         # towards the spread, their pair rules bound the new end layers, their count is ``shift``.
         self.left: tuple[int, ...] = ()
@@ -86,7 +60,7 @@ class Ends:
         e.held = (*e.left, *e.right)
         e.shift = self.shift + shift
         e.first_range, e.last_range = self.first_range, self.last_range
-        bounds = _ratio_bounds(self.rules, p, e.u_min, e.u_max, after=first)
+        bounds = within_pairs(self.after if first else self.before, p, e.u_min, e.u_max)
         if first:
             e.first_range = bounds
         else:
@@ -100,16 +74,30 @@ class Ends:
         return q * (self.a + q * inner[0] + b), q * (q * inner[-1] + self.c + b), delta
 
     def count(self, units: tuple[int, ...]) -> int:
-        widths = tuple(self.q * u for u in units)
-        return count_params(chain(self.a, widths, self.c), bool(self.beta))
+        """The count of the hidden widths ``q * units``."""
+        q, bias, total, previous = self.q, bool(self.beta), 0, self.a
+        for u in units:
+            total += edge_count(previous, q * u, bias)
+            previous = q * u
+        return total + edge_count(previous, self.c, bias)
+
+    def next_range(self, neighbour: int, lo: int, hi: int) -> tuple[int, int]:
+        """``lo..hi`` cut to the units the pair rules allow right after ``neighbour``."""
+        return within_pairs(self.after, neighbour, lo, hi)
 
     def end_range(self, neighbour: int, first: bool) -> tuple[int, int]:
-        """Units allowed for layer 1 (``first``) or layer m next to ``neighbour``."""
+        """Units allowed for layer 1 (``first``) or layer m next to ``neighbour`` (kept: the
+        searches ask for the same neighbours at every cap)."""
+        known = self._end_ranges.get((neighbour, first))
+        if known is not None:
+            return known
         layer = 1 if first else self.m
         lo, hi = self.first_range if first else self.last_range
         if layer in self.pins:
             lo, hi = max(lo, self.pins[layer]), min(hi, self.pins[layer])
-        return _ratio_bounds(self.rules, neighbour, lo, hi, after=not first)
+        bounds = within_pairs(self.before if first else self.after, neighbour, lo, hi)
+        self._end_ranges[neighbour, first] = bounds
+        return bounds
 
     def last_interval(self, u1: int, inner: tuple[int, ...], lo: int, hi: int) -> tuple[int, int]:
         alpha, gamma, delta = self.coefficients(inner)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from fractions import Fraction
 
@@ -12,7 +13,7 @@ from reference import best, obeys
 
 import cpshape.scan as scan_module
 import cpshape.solver as solver_module
-from cpshape import Constraints, Problem, SolverSettings, Status, solve
+from cpshape import Constraints, Problem, SolverSettings, solve
 from cpshape.counting import chain, count_params
 from cpshape.result import DepthResult, check_shape
 
@@ -50,11 +51,13 @@ def _key(problem: Problem, widths: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def _force(method: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the solver use one exact method: the bounded search (its default), the interior
-    search at depths 3-6, or the window DPs; ``loose``: the bounded search with hulls as
-    loose as a whole ``q^2*w`` (``HULL_TOLERANCE = 1``; the default 512 loosens them only
-    from base width 512 on, beyond brute force), which changes what it tabulates, never its
-    answers."""
+    """Make the solver use one exact method: the bounded search (its default, but for the
+    interior search's first try at depth 4, turned off here), the interior search at depths
+    3-6, or the window DPs; ``loose``: the bounded search with hulls as loose as a whole
+    ``q^2*w`` (``HULL_TOLERANCE = 1``; the default 512 loosens them only from base width 512
+    on, beyond brute force), which changes what it tabulates, never its answers."""
+    if method != "ends":
+        monkeypatch.setattr(solver_module, "ENDS_QUICK_DEPTH", 0)
     if method == "loose":
         import cpshape.hulls as hulls_module
 
@@ -144,6 +147,7 @@ def test_bounded_search_equals_window_dp(seed: int, monkeypatch: pytest.MonkeyPa
         p = _medium_problem(rng)
         if p is None:
             continue
+        _force("bounded", monkeypatch)
         bounded = solve(p, settings).results[0]
         _force("dp", monkeypatch)
         classic = solve(p, settings).results[0]
@@ -294,41 +298,36 @@ def test_rejected_pairs_are_paid_for(monkeypatch: pytest.MonkeyPatch) -> None:
     """The window DP and the interior search charge their budget for every pair of widths they
     look at, kept or rejected by the pair rule: a rule that rejects them all cannot make a
     search run unbudgeted (it once ran for minutes inside a 3 s budget)."""
-    import cpshape.dp as dp_module
     import cpshape.ends as ends_module
     import cpshape.linear_ends as linear_ends_module
     from cpshape.budget import Stopped
     from cpshape.dp import PAIR_WORDS, BudgetExhausted, DepthDP, WorkBudget
 
-    checks, original = [0], dp_module.pair_rule
-
-    def counting(rules: Constraints):
-        rule = original(rules)
-        assert rule is not None
-
-        def check(x: int, y: int) -> bool:
-            checks[0] += 1
-            return rule(x, y)
-
-        return check
-
     rules = Constraints(ratio_range=(3, 6))
     dp = DepthDP(64, 10, 4, True, rules)
     win = dp.window(100, 30, 0, 10**9)  # widths 100..130: no pair is 3x apart
     assert win is not None
-    monkeypatch.setattr(dp_module, "pair_rule", counting)
+    layers = win.candidates
+    pairs = sum(len(x) * len(y) for x, y in itertools.pairwise(layers))
     budget = WorkBudget(10**12)
     assert dp.reachable(win, budget)[0] == 0
-    assert checks[0] > 0 and budget.given - budget.left >= PAIR_WORDS * checks[0]
+    assert pairs > 0 and budget.given - budget.left >= PAIR_WORDS * pairs
     with pytest.raises(BudgetExhausted):
-        dp.reachable(win, WorkBudget(PAIR_WORDS * checks[0] // 2))
+        dp.reachable(win, WorkBudget(PAIR_WORDS * pairs // 2))
 
-    checks[0] = 0
-    monkeypatch.setattr(linear_ends_module, "pair_rule", counting)
+    # The interior search cuts each layer's widths to the pair rules' interval at once: every
+    # width of the range it cut is paid for, as if checked.
+    checks, cut = [0], linear_ends_module.Ends.next_range
+
+    def counting_cut(self: linear_ends_module.Ends, neighbour: int, lo: int, hi: int) -> tuple[int, int]:
+        checks[0] += max(0, hi - lo + 1)
+        return cut(self, neighbour, lo, hi)
+
+    monkeypatch.setattr(linear_ends_module.Ends, "next_range", counting_cut)
     budget = WorkBudget(10**8)
     with pytest.raises(Stopped):  # the interior search's exhaustion, with the caps it ruled out
         ends_module.solve_by_ends(64, 10, 4, True, rules, (10**6, 10**6), 10**6, 10**5, budget)
-    assert budget.given - budget.left >= PAIR_WORDS * checks[0] // 2
+    assert checks[0] > 0 and budget.given - budget.left >= PAIR_WORDS * checks[0] // 2
 
 
 def _small_chain(
@@ -418,49 +417,3 @@ def test_extreme_count_is_the_nearest_count(seed: int) -> None:
     widest = plain_count(20, (2581, 2581, 2581), 2, True)
     assert extreme_count(capped, 3, (1, capped.band()[0] - 1), -1) == widest
     assert solve(capped).results[0].nearest == (widest, None)
-
-
-def test_bounded_search_resumes_where_the_interior_search_stops(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Depths 4-6: when the bounded search's trial and then the interior search run out, the
-    bounded search resumes from the spreads they ruled out and proves the same shape the
-    trial alone proves with a larger budget (4 -> 3, 1e9, depth 5, non-increasing)."""
-    from cpshape.budget import Stopped
-
-    p = Problem(4, 3, 10**9, (5,), constraints=Constraints(monotone="non-increasing"))
-    alone = solve(p).results[0]
-    stops: list[int] = []
-    interior = solver_module.solve_by_ends
-
-    def recorded(*args, **kwargs):
-        try:
-            return interior(*args, **kwargs)
-        except Stopped as stop:
-            stops.append(stop.span)
-            raise
-
-    monkeypatch.setattr(solver_module, "solve_by_ends", recorded)
-    assert solve(p).results[0].widths == alone.widths and not stops  # the trial alone
-    resumed = solve(p, SolverSettings(dp_work=2 * 10**7)).results[0]
-    assert len(stops) == 1 and 0 < stops[0] <= max(alone.widths) - min(alone.widths)
-    assert resumed.status is Status.OPTIMAL and resumed.proof == alone.proof == "bounded search"
-    assert resumed.widths == alone.widths and count_params(chain(4, resumed.widths, 3)) == 10**9
-
-
-def test_interior_search_declines_a_cap_beyond_its_budget() -> None:
-    """Without pins, a cap whose search would cost more than the budget left is not started:
-    the interior search reports the spreads it was told are ruled out and spends nothing;
-    with budget to spare the same call searches (and finds nothing below the floor)."""
-    import cpshape.ends as ends_module
-    from cpshape.budget import Stopped, WorkBudget
-
-    rules = Constraints(monotone="non-increasing")
-    args = (4, 3, 5, True, rules, (2 * 10**10, 2 * 10**10), 2 * 10**10, 10**5)
-    budget = WorkBudget(3 * 10**8)
-    with pytest.raises(Stopped) as stop:
-        ends_module.solve_by_ends(*args, budget, 237)
-    assert stop.value.span == 237 and budget.left == budget.given
-    assert ends_module._cap_cost(ends_module.Ends(*args[:6]), 237, budget.left) > budget.left
-    small = WorkBudget(10**6)
-    with pytest.raises(Stopped) as stop:  # small caps are affordable: searched until it runs out
-        ends_module.solve_by_ends(*args, small, 3)
-    assert stop.value.span > 3 and small.left <= 0  # the caps searched in full are ruled out

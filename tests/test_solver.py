@@ -233,7 +233,8 @@ def test_proof_labels_and_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     p = Problem(40, 10, 3000, (3, 4, 5, 7), bias=False)
     exact, by_cp, mixed = solve(p), solve(p, CP_ONLY), solve(p, SolverSettings(dp_work=100))
     assert exact.by_depth(3).proof == "interior search"  # goes first at depth 3
-    assert {exact.by_depth(m).proof for m in (4, 5, 7)} == {"bounded search"}
+    assert exact.by_depth(4).proof == "interior search"  # tried first at depth 4
+    assert {exact.by_depth(m).proof for m in (5, 7)} == {"bounded search"}
     assert {r.proof for r in by_cp.results} == {"cp-sat"}
     assert mixed.by_depth(7).proof == "dp+cp-sat"  # small spreads ruled out, CP-SAT finishes
     monkeypatch.setattr(solver_module, "ENDS_TRIAL_SHARE", 0.0)  # depths 3-6: ends at once

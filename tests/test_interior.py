@@ -1,0 +1,181 @@
+"""The interior search (depths 3-6) as the solver uses it: the pair rules as intervals, its
+first try at depth 4, and how it and the bounded search hand over to each other."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import cpshape.ends as ends_module
+import cpshape.solver as solver_module
+from cpshape import Constraints, Problem, SolverSettings, Status, solve
+from cpshape.budget import Stopped
+from cpshape.counting import chain, count_params
+from cpshape.dp import WorkBudget
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pair_intervals_are_the_pair_rule(seed: int) -> None:
+    """The searches cut a layer's widths to one interval next to its neighbour
+    (``pair_factors`` / ``within_pairs``): exactly the widths ``pair_rule`` allows."""
+    from cpshape.dp import pair_factors, pair_rule, within_pairs
+
+    rng = random.Random(seed)
+    for _ in range(40):
+        drawn: dict[str, object] = {}
+        if rng.random() < 0.5:
+            drawn["max_ratio"] = rng.choice([2, "1.5", "5/4", "7/3"])
+        if rng.random() < 0.5:
+            drawn["ratio_range"] = rng.choice([("1", "2"), ("0.9", "1.1"), ("3", "6"), ("2/3", "5/2")])
+        if rng.random() < 0.4:
+            drawn["monotone"] = rng.choice(["non-increasing", "non-decreasing"])
+        rules = Constraints(**drawn)  # type: ignore[arg-type]
+        rule = pair_rule(rules)
+        after, before = pair_factors(rules, after=True), pair_factors(rules, after=False)
+        for _ in range(5):
+            x = rng.randint(1, 200)
+            lo, hi = within_pairs(after, x, 1, 400)
+            assert [y for y in range(1, 401) if rule is None or rule(x, y)] == list(range(lo, hi + 1))
+            lo, hi = within_pairs(before, x, 1, 400)
+            assert [w for w in range(1, 401) if rule is None or rule(w, x)] == list(range(lo, hi + 1))
+
+
+def test_bounded_search_resumes_where_the_interior_search_stops(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Depths 4-6: when the bounded search's trial and then the interior search run out, the
+    bounded search resumes from the spreads they ruled out and proves the same shape the
+    trial alone proves with a larger budget (4 -> 3, 1e9, depth 5, non-increasing)."""
+
+    p = Problem(4, 3, 10**9, (5,), constraints=Constraints(monotone="non-increasing"))
+    alone = solve(p).results[0]
+    stops: list[int] = []
+    interior = solver_module.solve_by_ends
+
+    def recorded(*args, **kwargs):
+        try:
+            return interior(*args, **kwargs)
+        except Stopped as stop:
+            stops.append(stop.span)
+            raise
+
+    monkeypatch.setattr(solver_module, "solve_by_ends", recorded)
+    assert solve(p).results[0].widths == alone.widths and not stops  # the trial alone
+    resumed = solve(p, SolverSettings(dp_work=2 * 10**7)).results[0]
+    assert len(stops) == 1 and 0 < stops[0] <= max(alone.widths) - min(alone.widths)
+    assert resumed.status is Status.OPTIMAL and resumed.proof == alone.proof == "bounded search"
+    assert resumed.widths == alone.widths and count_params(chain(4, resumed.widths, 3)) == 10**9
+
+
+def test_interior_search_declines_a_cap_beyond_its_budget() -> None:
+    """Without pins, a cap whose search would cost more than the budget left is not started:
+    the interior search reports the spreads it was told are ruled out and spends nothing;
+    with budget to spare the same call searches (and finds nothing below the floor)."""
+    import cpshape.ends as ends_module
+    from cpshape.budget import WorkBudget
+
+    rules = Constraints(monotone="non-increasing")
+    args = (4, 3, 5, True, rules, (2 * 10**10, 2 * 10**10), 2 * 10**10, 10**5)
+    budget = WorkBudget(3 * 10**8)
+    with pytest.raises(Stopped) as stop:
+        ends_module.solve_by_ends(*args, budget, 237)
+    assert stop.value.span == 237 and budget.left == budget.given
+    assert ends_module._cap_cost(ends_module.Ends(*args[:6]), 237, budget.left) > budget.left
+    small = WorkBudget(10**6)
+    with pytest.raises(Stopped) as stop:  # small caps are affordable: searched until it runs out
+        ends_module.solve_by_ends(*args, small, 3)
+    assert stop.value.span > 3 and small.left <= 0  # the caps searched in full are ruled out
+
+
+def test_depth_four_tries_the_interior_search_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At depth 4 the interior search goes first within ``ENDS_QUICK_WORDS``, charged to the
+    depth's budget: it settles what it can (the same shape as with a budget to spare), hands
+    the spreads it ruled out to the bounded search when it runs out, and is not tried where
+    the uniform width exceeds ``ENDS_QUICK_UNITS``."""
+    words, units = solver_module.ENDS_QUICK_WORDS, solver_module.ENDS_QUICK_UNITS
+
+    def args(p: Problem) -> tuple:
+        return solver_module._ends_args(p, 4, p.band(), 10**6)
+
+    small = Problem(784, 10, 10**6, (4,), constraints=Constraints(monotone="non-increasing"))
+    budget = WorkBudget(10**9)
+    settled, found, floor = ends_module.quick_by_ends(*args(small), budget, words, units)
+    assert settled and floor == 0 and 0 < budget.given - budget.left <= words + 10**4
+    assert found == ends_module.solve_by_ends(*args(small), WorkBudget(10**10))
+    assert found is not None and count_params(chain(784, found[0], 10)) == found[1] == 10**6
+    (r,) = solve(small).results
+    assert (r.widths, r.params, r.proof) == (*found, "interior search")
+
+    # 64 -> 10, 1e9, multiple of 8, max ratio 1.5: the interior search needs about 1.4e7 words
+    rules = Constraints(multiple_of=8, max_ratio="1.5")
+    far = Problem(64, 10, 10**9, (4,), tolerance_abs=8, constraints=rules)
+    budget = WorkBudget(10**9)
+    settled, found, floor = ends_module.quick_by_ends(*args(far), budget, words, units)
+    assert not settled and found is None and floor > 0 and budget.given - budget.left >= words
+    (after,) = solve(far).results
+    monkeypatch.setattr(solver_module, "ENDS_QUICK_DEPTH", 0)
+    (alone,) = solve(far).results
+    assert after.proof == alone.proof == "bounded search" and after.status is Status.OPTIMAL
+    assert after.widths == alone.widths and after.spread is not None and after.spread >= 8 * floor
+    assert (after.widths, after.params) == ends_module.solve_by_ends(*args(far), WorkBudget(10**10))
+
+    large = Problem(784, 10, 10**12, (4,))
+    budget = WorkBudget(10**9)
+    assert ends_module.quick_by_ends(*args(large), budget, words, units) == (False, None, 0)
+    assert budget.left == budget.given  # not tried: nothing spent
+
+
+@pytest.mark.parametrize(("depth", "max_width", "seed"), [(3, 12, 1), (4, 8, 2), (5, 6, 3), (7, 4, 4)])
+def test_sketches_are_valid_and_never_beat_the_optimum(depth: int, max_width: int, seed: int) -> None:
+    """The sketch that starts CP-SAT where the exact searches ran out (one width for the free
+    interior layers, the two ends read off the band) returns only valid shapes in the band,
+    counted right, and so never a spread below brute force's least; it finds most of them."""
+    from reference import best, obeys, plain_count
+
+    from cpshape.result import check_shape
+
+    rng = random.Random(seed)
+    sketched = solvable = 0
+    for _ in range(60):
+        rules: dict[str, object] = {"max_width": max_width}
+        if rng.random() < 0.3:
+            rules["monotone"] = rng.choice(["non-increasing", "non-decreasing"])
+        if rng.random() < 0.2:
+            rules["max_ratio"] = rng.choice([2, "1.5"])
+        if rng.random() < 0.2:
+            rules["multiple_of"] = 2
+        if rng.random() < 0.3:
+            rules["pins"] = [(rng.randint(1, depth), rng.randint(1, max_width))]
+        if rng.random() < 0.2:
+            rules["max_spread"] = rng.randint(0, 3)
+        a, c, bias = rng.randint(1, 8), rng.randint(1, 5), rng.random() < 0.5
+        top = plain_count(a, (max_width,) * depth, c, bias)
+        try:
+            constraints = Constraints(**rules)  # type: ignore[arg-type]
+            p = Problem(a, c, rng.randint(depth * 4, top), (depth,), bias=bias, constraints=constraints,
+                        tolerance_abs=rng.choice([0, 1, 5]))
+        except ValueError:
+            continue
+        found = ends_module.sketch_by_ends(a, c, depth, bias, constraints, p.band(), p.params)
+        expected = best(p, depth, max_width)
+        solvable += expected is not None
+        if found is None:
+            continue
+        sketched += 1
+        widths, count = found
+        assert obeys(p, widths) and not check_shape(p, widths), (p, widths)
+        assert plain_count(a, widths, c, bias) == count and expected is not None
+        assert max(widths) - min(widths) >= expected[0]
+    assert sketched >= solvable // 2 and sketched >= 5
+
+
+def test_a_stopped_search_starts_cp_sat_from_the_sketch() -> None:
+    """784 -> 10, 1e8, depth 10, layer 1 pinned to 3,000 (far below the uniform width), with
+    the exact searches' budget cut to nothing: what CP-SAT returns within its limit is at
+    least as good as the sketch (spread 311 here; CP-SAT alone found far wider shapes)."""
+    p = Problem(784, 10, 10**8, (10,), constraints=Constraints(pins=[(1, 3000)]))
+    sketch = ends_module.sketch_by_ends(784, 10, 10, True, p.constraints, p.band(), p.params)
+    assert sketch is not None
+    (r,) = solve(p, SolverSettings(dp_work=10**5, deterministic_limit=0.5)).results
+    assert r.status in (Status.FEASIBLE, Status.OPTIMAL) and r.widths is not None
+    assert count_params(chain(784, r.widths, 10)) == r.params == 10**8 and r.widths[0] == 3000
+    assert r.spread is not None and r.spread <= max(sketch[0]) - min(sketch[0])
