@@ -65,13 +65,14 @@ ENDS_PINNED_SHARE, ENDS_PINNED_DEPTH = 0.75, 6
 #: non-increasing: the trial rules out spreads up to 236, the interior search would need
 #: caps of 237 and up, the bounded search finishes from there in 2.2e8 words).
 ENDS_INTERIOR_SHARE = 0.5
-#: At depth 4 the interior search goes first, within this many words (about 30 ms here) and
+#: At depth 4 the interior search goes first, within this many words (about 0.1 s here) and
 #: where the uniform width is at most this many units: there it settles most problems 2-4
 #: times faster than the bounded search (784 -> 10, 10^6, non-increasing: 17 ms against
 #: 44 ms; with a pin 0.25-0.5 s -> 5-8 ms), and where it does not, the bounded search starts
-#: at the spreads it ruled out. At 10^12 the least spread is 267 and its caps would cost
-#: 1.5 s against the bounded search's 0.39 s; the spreads ruled out in 30 ms saved less.
-ENDS_QUICK_DEPTH, ENDS_QUICK_WORDS, ENDS_QUICK_UNITS = 4, 5 * 10**6, 10**5
+#: at the spreads it ruled out (300 random depth-4 problems: 61.1 s -> 47.9 s, none more than
+#: 0.14 s slower; 5e6 words did as well in all, 48.2 s). At 10^12 the least spread is 267,
+#: and its caps would cost 1.5 s against the bounded search's 0.39 s.
+ENDS_QUICK_DEPTH, ENDS_QUICK_WORDS, ENDS_QUICK_UNITS = 4, 2 * 10**7, 10**5
 BOUNDED_SHARE = 0.5
 ENDS_FIRST_DEPTH = 3
 #: From this depth on, chains that the pair rules hold far from uniform (:func:`far_from_uniform`)

@@ -105,9 +105,8 @@ def test_depth_four_tries_the_interior_search_first(monkeypatch: pytest.MonkeyPa
     (r,) = solve(small).results
     assert (r.widths, r.params, r.proof) == (*found, "interior search")
 
-    # 64 -> 10, 1e9, multiple of 8, max ratio 1.5: the interior search needs about 1.4e7 words
-    rules = Constraints(multiple_of=8, max_ratio="1.5")
-    far = Problem(64, 10, 10**9, (4,), tolerance_abs=8, constraints=rules)
+    # 4 -> 3, 5e8, widths at most 16,770: the interior search alone needs about 4.8e7 words
+    far = Problem(4, 3, 5 * 10**8, (4,), constraints=Constraints(max_width=16770))
     budget = WorkBudget(10**9)
     settled, found, floor = ends_module.quick_by_ends(*args(far), budget, words, units)
     assert not settled and found is None and floor > 0 and budget.given - budget.left >= words
@@ -115,7 +114,7 @@ def test_depth_four_tries_the_interior_search_first(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(solver_module, "ENDS_QUICK_DEPTH", 0)
     (alone,) = solve(far).results
     assert after.proof == alone.proof == "bounded search" and after.status is Status.OPTIMAL
-    assert after.widths == alone.widths and after.spread is not None and after.spread >= 8 * floor
+    assert after.widths == alone.widths and after.spread is not None and after.spread >= floor
     assert (after.widths, after.params) == ends_module.solve_by_ends(*args(far), WorkBudget(10**10))
 
     large = Problem(784, 10, 10**12, (4,))
