@@ -206,6 +206,7 @@ def test_search_nodes_by_loop_and_by_numpy_agree(
     import cpshape.bounded as bounded_module
 
     p = Problem(a, c, params, depths, constraints=rules)
+    _force("bounded", monkeypatch)  # depth 4 too (not the interior search's first try)
     answers = []
     for threshold in (0, 10**6):
         monkeypatch.setattr(bounded_module, "_NUMPY_NODE", threshold)
