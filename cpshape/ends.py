@@ -30,7 +30,7 @@ from collections.abc import Iterator
 
 from .budget import Stopped
 from .dp import PAIR_WORDS, BudgetExhausted, WorkBudget, pair_rule
-from .linear_ends import Ends, uniform_center
+from .linear_ends import Box, Ends, Record, best_shape, uniform_center
 from .spec import Constraints
 
 __all__ = ["MAX_DEPTH", "quick_by_ends", "sketch_by_ends", "solve_by_ends"]
@@ -77,6 +77,9 @@ def _interiors(e: Ends, bound: list[int], center: int, budget: WorkBudget) -> It
             yield from extend((u2,), third)
 
 
+#: First-width ranges at least this long (less one) are searched as a box where they can
+#: (:meth:`~cpshape.linear_ends.Ends.box`), shorter ones width by width.
+BOX_WIDTHS = 16
 #: Width ranges longer than this are cut by the corners' counts (shorter ones are looped over).
 CORNER_RANGE = 16
 
@@ -123,10 +126,16 @@ def _corners(e: Ends, prefix: tuple[int, ...], cap: int, cut: bool = False) -> t
     return a, top_u
 
 
-def _search(e: Ends, cap: int, target: int, center: int, budget: WorkBudget) -> list[tuple[int, ...]]:
+def _search(
+    e: Ends, cap: int, target: int, center: int, budget: WorkBudget
+) -> tuple[list[Record], list[Box]]:
     """Every ``(u_1, interior..., )`` prefix with a valid last width at spread ``<= cap``: the
-    least spread it reaches is returned first in each record ``(spread, u_1, *interior)``."""
-    found = []
+    least spread it reaches is returned first in each record ``(spread, u_1, *interior)``;
+    and the boxes: interior tuples whose own spread some shape reaches with both ends inside
+    it, for a band at least as wide as ``gamma`` (:class:`~cpshape.linear_ends.Box`: each
+    of those first widths has a last width in the band, so they are not listed one by one)."""
+    found: list[Record] = []
+    boxes: list[Box] = []
     limit = e.rules.max_spread // e.q if e.rules.max_spread is not None else None
     bound = [cap]
     for inner in _interiors(e, bound, center, budget):
@@ -145,6 +154,12 @@ def _search(e: Ends, cap: int, target: int, center: int, budget: WorkBudget) -> 
         hi1 = min(hi1, (e.high - delta - gamma * lom) // alpha)
         if lo1 > hi1:
             continue
+        box = e.box(inner, (lo1, hi1), (lom, him), (i_min, i_max)) if hi1 - lo1 >= BOX_WIDTHS else None
+        if box is not None:
+            if limit is None or box.spread <= limit:
+                boxes.append(box)
+                bound[0] = min(bound[0], box.spread)
+            continue
         for u1 in e.first_candidates(inner, lo1, hi1, (i_min + i_max) // 2):
             budget.spend(64 * WORDS_PER_END)
             if budget.exhausted:
@@ -162,7 +177,7 @@ def _search(e: Ends, cap: int, target: int, center: int, budget: WorkBudget) -> 
             bound[0] = min(bound[0], spread)
         if budget.exhausted:
             raise BudgetExhausted
-    return found
+    return found, boxes
 
 
 def _least_open_cap(e: Ends, span_limit: int) -> int:
@@ -239,45 +254,17 @@ def solve_by_ends(
         if not pinned and _cap_cost(e, cap, budget.left) > budget.left:  # (pins cut more than it knows)
             raise Stopped(floor)
         try:
-            found = _search(e, cap, target, center, budget)
+            found, boxes = _search(e, cap, target, center, budget)
         except BudgetExhausted:
             raise Stopped(floor) from None
-        if found:
+        if found or boxes:
             break
         floor = cap + 1  # a cap that finds nothing proves every spread up to it
         if cap >= span_limit:
             return None
         cap += max(1, (cap - origin + 1) // 4)
-    s, held = min(f[0] for f in found), e.held
-    options: list[tuple[int, int, tuple[int, ...]]] = []
-    for _, u1, *rest in found:
-        inner = tuple(rest)
-        top, bottom = max(*inner, u1, *held), min(*inner, u1, *held)
-        if top - bottom > s:
-            continue
-        lom, him = e.end_range(inner[-1], first=False)
-        lo, hi = e.last_interval(u1, inner, max(lom, top - s), min(him, bottom + s))
-        if lo > hi:
-            continue
-        alpha, gamma, delta = e.coefficients(inner)
-        near = (target - delta - alpha * u1) // gamma
-        for um in {min(max(v, lo), hi) for v in (near, near + 1)}:
-            units = (u1, *inner, um)
-            options.append((abs(e.count(units) - target), e.count(units), units))
-    _, count, _ = min(options)
-    shapes = []
-    for _, u1, *rest in found:  # every shape of that count at spread <= s, for the smallest widths
-        inner = tuple(rest)
-        top, bottom = max(*inner, u1, *held), min(*inner, u1, *held)
-        if top - bottom > s:
-            continue
-        lom, him = e.end_range(inner[-1], first=False)
-        lo, hi = max(lom, top - s), min(him, bottom + s)
-        alpha, gamma, delta = e.coefficients(inner)
-        rest_count = count - delta - alpha * u1
-        if rest_count % gamma == 0 and lo <= rest_count // gamma <= hi:
-            shapes.append((u1, *inner, rest_count // gamma))
-    units = (*e.left, *min(shapes), *e.right)
+    units, count = best_shape(e, found, boxes, target)
+    units = (*e.left, *units, *e.right)
     return tuple(e.q * u for u in units), count + e.shift
 
 
@@ -317,8 +304,8 @@ def sketch_by_ends(
     """A valid shape in the band, no proof of anything: the best (least spread, then least
     ``|deviation|``) of a sweep that sets every free interior layer to one width ``v`` and
     reads the two ends off the band (the count is linear in them), ``v`` between the uniform
-    width and the pins. ``None`` if the sweep finds none (e.g. a ratio range above 1). It
-    gives CP-SAT a start where the exact searches ran out before finding a shape."""
+    width and the pins. ``None`` if the sweep finds none (e.g. a ratio range above 1). It is
+    the shape CP-SAT must beat where the exact searches ran out."""
     e = _reduced(Ends(a, c, m, bias, rules, band)) if m >= 3 else None
     if e is None:
         return None

@@ -12,13 +12,75 @@ import heapq
 import itertools
 import math
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from .counting import edge_count, uniform_count
 from .dp import pair_factors, within_pairs
 from .spec import Constraints
 
-__all__ = ["Ends", "uniform_center"]
+__all__ = ["Box", "Ends", "Record", "best_shape", "uniform_center"]
+
+
+#: A first width found with the interior after it: ``(spread, u_1, *interior)``.
+Record = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Box:
+    """An interior tuple whose own spread (with the held widths) some shape reaches with both
+    ends inside it: every shape of that spread has ``u_1`` in ``first`` and ``u_m`` in
+    ``last``, and its count is ``alpha*u_1 + gamma*u_m + delta``."""
+
+    spread: int
+    inner: tuple[int, ...]
+    first: tuple[int, int]
+    last: tuple[int, int]
+    alpha: int
+    gamma: int
+    delta: int
+
+    def least_first(self, count: int) -> int | None:
+        """The least ``u_1`` of a shape in the box with exactly ``count``, ``None`` if none:
+        ``u_1`` runs over one residue class modulo ``gamma/gcd(alpha, gamma)`` (its inverse),
+        cut to where ``u_m`` stays in ``last``."""
+        v, a, g = count - self.delta, self.alpha, self.gamma
+        lo = max(self.first[0], -(-(v - g * self.last[1]) // a))
+        hi = min(self.first[1], (v - g * self.last[0]) // a)
+        d = math.gcd(a, g)
+        if lo > hi or v % d:
+            return None
+        modulus = g // d
+        residue = (v // d) * pow(a // d, -1, modulus) % modulus if modulus > 1 else 0
+        u = lo + (residue - lo) % modulus
+        return u if u <= hi else None
+
+    def nearest(
+        self, target: int, band: tuple[int, int], worst: int, tries: int = 64
+    ) -> tuple[int, int] | None:
+        """``(|deviation|, count)`` of the box's count in ``band`` nearest ``target`` (below
+        on a tie), ``None`` if none is within ``worst``: counts tried outward one at a time,
+        then, after ``tries``, every first width with its best last width."""
+        low = max(band[0], self.alpha * self.first[0] + self.gamma * self.last[0] + self.delta)
+        high = min(band[1], self.alpha * self.first[1] + self.gamma * self.last[1] + self.delta)
+        if low > high:
+            return None
+        start = max(0, low - target, target - high)
+        for d in range(start, min(start + tries, worst + 1)):
+            for count in (target - d, target + d):
+                if low <= count <= high and self.least_first(count) is not None:
+                    return d, count
+        if start + tries > worst:
+            return None
+        best = None
+        for u1 in range(self.first[0], self.first[1] + 1):
+            base = self.alpha * u1 + self.delta
+            lo = max(self.last[0], -(-(band[0] - base) // self.gamma))
+            hi = min(self.last[1], (band[1] - base) // self.gamma)
+            near = (target - base) // self.gamma
+            for um in {min(max(v, lo), hi) for v in (near, near + 1)} if lo <= hi else ():
+                count = base + self.gamma * um
+                best = min(best or (abs(count - target), count), (abs(count - target), count))
+        return best
 
 
 class Ends:
@@ -99,6 +161,26 @@ class Ends:
         self._end_ranges[neighbour, first] = bounds
         return bounds
 
+    def box(
+        self, inner: tuple[int, ...], first: tuple[int, int], last: tuple[int, int], spread: tuple[int, int]
+    ) -> Box | None:
+        """``inner`` as a :class:`Box` (``first``, ``last``: the ends' ranges; ``spread``: the
+        least and greatest of ``inner`` and the held widths), if the band is at least
+        ``gamma`` wide and some shape with both ends within ``spread`` reaches it (then every
+        first width there has a last width in the band); ``None`` otherwise."""
+        alpha, gamma, delta = self.coefficients(inner)
+        if self.high - self.low + 1 < gamma:
+            return None
+        xs = (max(first[0], spread[0]), min(first[1], spread[1]))
+        ys = (max(last[0], spread[0]), min(last[1], spread[1]))
+        if xs[0] > xs[1] or ys[0] > ys[1]:
+            return None
+        lo = max(xs[0], -(-(self.low - delta - gamma * ys[1]) // alpha))
+        hi = min(xs[1], (self.high - delta - gamma * ys[0]) // alpha)
+        if lo > hi:
+            return None
+        return Box(spread[1] - spread[0], inner, xs, ys, alpha, gamma, delta)
+
     def last_interval(self, u1: int, inner: tuple[int, ...], lo: int, hi: int) -> tuple[int, int]:
         alpha, gamma, delta = self.coefficients(inner)
         rest_lo, rest_hi = self.low - delta - alpha * u1, self.high - delta - alpha * u1
@@ -160,3 +242,48 @@ def uniform_center(e: Ends, target: int) -> int:
         else:
             hi = mid
     return lo
+
+
+def best_shape(e: Ends, found: list[Record], boxes: list[Box], target: int) -> tuple[tuple[int, ...], int]:
+    """The optimum among the interior search's records and boxes: least spread, then least
+    ``|deviation|`` (below on a tie), then the smallest widths of that count (in units, the
+    held layers left out) and the count."""
+    held = e.held
+    s = min([f[0] for f in found] + [b.spread for b in boxes])
+    boxes = [b for b in boxes if b.spread == s]  # a box's shapes all have its spread
+    options: list[tuple[int, int]] = []
+    for _, u1, *rest in found:
+        inner = tuple(rest)
+        top, bottom = max(*inner, u1, *held), min(*inner, u1, *held)
+        if top - bottom > s:
+            continue
+        lom, him = e.end_range(inner[-1], first=False)
+        lo, hi = e.last_interval(u1, inner, max(lom, top - s), min(him, bottom + s))
+        if lo > hi:
+            continue
+        alpha, gamma, delta = e.coefficients(inner)
+        near = (target - delta - alpha * u1) // gamma
+        for um in {min(max(v, lo), hi) for v in (near, near + 1)}:
+            count = e.count((u1, *inner, um))
+            options.append((abs(count - target), count))
+    for box in boxes:
+        worst = min(options)[0] if options else target + e.high
+        if (nearest := box.nearest(target, (e.low, e.high), worst)) is not None:
+            options.append(nearest)
+    _, count = min(options)
+    shapes = []
+    for _, u1, *rest in found:  # every shape of that count at spread <= s, for the smallest widths
+        inner = tuple(rest)
+        top, bottom = max(*inner, u1, *held), min(*inner, u1, *held)
+        if top - bottom > s:
+            continue
+        lom, him = e.end_range(inner[-1], first=False)
+        lo, hi = max(lom, top - s), min(him, bottom + s)
+        alpha, gamma, delta = e.coefficients(inner)
+        rest_count = count - delta - alpha * u1
+        if rest_count % gamma == 0 and lo <= rest_count // gamma <= hi:
+            shapes.append((u1, *inner, rest_count // gamma))
+    for box in boxes:
+        if (u1 := box.least_first(count)) is not None:
+            shapes.append((u1, *box.inner, (count - box.delta - box.alpha * u1) // box.gamma))
+    return min(shapes), count

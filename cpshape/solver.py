@@ -188,11 +188,13 @@ def _solve_depth(
         if isinstance(stop, Stopped):
             spread_floor = max(spread_floor, stop.span) if problem.prefer is Prefer.SPREAD else 0
             partial += [stop.best] if stop.best else []
-        salvaged = salvage(problem, partial, settings.exact_budget(time.perf_counter()).part(0.125))
-        sketch = sketch_by_ends(*_ends_args(problem, m, band, 0)[:7])
-        hints = [h for h in (salvaged, first_hint, sketch) if h and not check_shape(problem, h[0], band)]
-        hint = min(hints, key=lambda h: _objective(problem, *h)) if hints else None
-        return _cp_depth(problem, settings, m, band, start, spread_floor, hint, nearest)
+        hint = salvage(problem, partial, settings.exact_budget(time.perf_counter()).part(0.125))
+        if first_hint and (not hint or _objective(problem, *first_hint) < _objective(problem, *hint)):
+            hint = first_hint
+        sketch = sketch_by_ends(*_ends_args(problem, m, band, 0)[:7])  # the shape to beat, no hint:
+        if sketch and check_shape(problem, sketch[0], band):  # as one it kept CP-SAT from proofs
+            sketch = None
+        return _cp_depth(problem, settings, m, band, start, spread_floor, hint, nearest, sketch)
     if found is None:
         return _infeasible(problem, settings, m, band, start, proof, nearest)
     return _proven(problem, m, found, band, start, proof)
@@ -303,11 +305,13 @@ def _cp_depth(
     spread_floor: int,
     hint: tuple[tuple[int, ...], int] | None = None,
     nearest: bool = True,
+    fallback: tuple[tuple[int, ...], int] | None = None,
 ) -> DepthResult:
     """Solve one depth with CP-SAT alone, knowing spreads below ``spread_floor`` are ruled out.
 
     ``hint``: a valid shape the exact searches found before their budget ran out; CP-SAT
     starts from it, and it is returned (``feasible``) if CP-SAT finds nothing better.
+    ``fallback``: a valid shape returned likewise, not given to CP-SAT.
     """
     shape = build_model(problem, [m], band)
     dv = shape.depths[m]
@@ -325,7 +329,7 @@ def _cp_depth(
         if stages.minimize(expr) is None:
             break
     proof = "cp-sat" if not spread_floor else "dp+cp-sat"
-    if not stages.found and hint is None:
+    if not stages.found and hint is None and fallback is None:
         if stages.proven:
             return _infeasible(problem, settings, m, band, start, proof, nearest)
         return DepthResult(
@@ -338,8 +342,8 @@ def _cp_depth(
         )
     status = Status.OPTIMAL if stages.found and stages.proven else Status.FEASIBLE
     options = [(stages.widths(m), stages.count(m))] if stages.found else []
-    if hint is not None and status is Status.FEASIBLE:
-        options.append(hint)
+    if status is Status.FEASIBLE:
+        options += [shape for shape in (hint, fallback) if shape is not None]
     widths, params = min(options, key=lambda shape: _objective(problem, *shape))
     result = DepthResult(
         m, status, widths, params, seconds=time.perf_counter() - start, proof=proof, target=problem.params

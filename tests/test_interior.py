@@ -125,7 +125,7 @@ def test_depth_four_tries_the_interior_search_first(monkeypatch: pytest.MonkeyPa
 
 @pytest.mark.parametrize(("depth", "max_width", "seed"), [(3, 12, 1), (4, 8, 2), (5, 6, 3), (7, 4, 4)])
 def test_sketches_are_valid_and_never_beat_the_optimum(depth: int, max_width: int, seed: int) -> None:
-    """The sketch that starts CP-SAT where the exact searches ran out (one width for the free
+    """The sketch CP-SAT must beat where the exact searches ran out (one width for the free
     interior layers, the two ends read off the band) returns only valid shapes in the band,
     counted right, and so never a spread below brute force's least; it finds most of them."""
     from reference import best, obeys, plain_count
@@ -167,7 +167,7 @@ def test_sketches_are_valid_and_never_beat_the_optimum(depth: int, max_width: in
     assert sketched >= solvable // 2 and sketched >= 5
 
 
-def test_a_stopped_search_starts_cp_sat_from_the_sketch() -> None:
+def test_a_stopped_search_returns_the_sketch_or_better() -> None:
     """784 -> 10, 1e8, depth 10, layer 1 pinned to 3,000 (far below the uniform width), with
     the exact searches' budget cut to nothing: what CP-SAT returns within its limit is at
     least as good as the sketch (spread 311 here; CP-SAT alone found far wider shapes)."""
@@ -178,3 +178,77 @@ def test_a_stopped_search_starts_cp_sat_from_the_sketch() -> None:
     assert r.status in (Status.FEASIBLE, Status.OPTIMAL) and r.widths is not None
     assert count_params(chain(784, r.widths, 10)) == r.params == 10**8 and r.widths[0] == 3000
     assert r.spread is not None and r.spread <= max(sketch[0]) - min(sketch[0])
+
+
+@pytest.mark.parametrize(("depth", "max_width", "seed"), [(3, 14, 1), (4, 9, 2), (5, 7, 3)])
+def test_boxes_match_brute_force(
+    depth: int, max_width: int, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Interior tuples searched as boxes (every first width at once, where the band is at
+    least ``gamma`` wide) from a range of one first width up (``BOX_WIDTHS = 0``): wide bands
+    and pins at the ends, against brute force."""
+    from reference import best, plain_count
+
+    from cpshape.result import check_shape
+
+    monkeypatch.setattr(ends_module, "BOX_WIDTHS", 0)
+    monkeypatch.setattr(solver_module, "ENDS_TRIAL_SHARE", 0.0)  # the interior search at once
+    rng = random.Random(seed)
+    boxed = checked = 0
+    made = ends_module.Ends.box
+
+    def counted(self: ends_module.Ends, *args: object) -> object:
+        nonlocal boxed
+        box = made(self, *args)  # type: ignore[arg-type]
+        boxed += box is not None
+        return box
+
+    monkeypatch.setattr(ends_module.Ends, "box", counted)
+    while checked < 30:
+        rules: dict[str, object] = {"max_width": max_width}
+        if rng.random() < 0.6:
+            rules["pins"] = [(1, rng.randint(1, max_width))] + [(depth, rng.randint(1, max_width))] * (
+                rng.random() < 0.5
+            )
+        if rng.random() < 0.3:
+            rules["max_ratio"] = rng.choice([2, "1.5"])
+        if rng.random() < 0.2:
+            rules["monotone"] = rng.choice(["non-increasing", "non-decreasing"])
+        if rng.random() < 0.3:  # every width even: sparser counts, so ties below and above the target
+            rules["multiple_of"] = 2
+        a, c, bias = rng.randint(1, 8), rng.randint(1, 5), rng.random() < 0.5
+        top = plain_count(a, (max_width,) * depth, c, bias)
+        try:
+            p = Problem(a, c, rng.randint(depth * 4, top), (depth,), bias=bias,
+                        constraints=Constraints(**rules),  # type: ignore[arg-type]
+                        tolerance_abs=rng.choice([5, 12, 25, 40]))
+        except ValueError:
+            continue
+        checked += 1
+        (r,) = solve(p).results
+        expected = best(p, depth, max_width)
+        if expected is None:
+            assert r.status is Status.INFEASIBLE, (p, r)
+            continue
+        assert r.status is Status.OPTIMAL and r.widths is not None and not check_shape(p, r.widths), (p, r)
+        assert (max(r.widths) - min(r.widths), abs(r.params - p.params), r.params, r.widths) == expected, p
+    assert boxed >= 5
+
+
+def test_boxes_match_first_widths_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both ends pinned and a band of counts (the pins fix the least spread): the boxes and
+    the first widths searched one by one (``BOX_WIDTHS`` out of reach) give the same shape;
+    64 -> 10, 10^7, depth 5, +- 1 % and +- 0.1 %, and with a max ratio (784 -> 10, 10^9
+    +- 1 %, layers 1 and 5 at 16,497 and 14,926, max ratio 2 took CP-SAT 13 s)."""
+    cases = [((1, 1700), (5, 1500), "0.01", {}), ((1, 1650), (5, 1520), "0.001", {"max_ratio": 2})]
+    for first, last, tolerance, rules in cases:
+        constraints = Constraints(pins=[first, last], **rules)  # type: ignore[arg-type]
+        p = Problem(64, 10, 10**7, (5,), tolerance=tolerance, constraints=constraints)
+        args = (*solver_module._ends_args(p, 5, p.band(), 10**6), WorkBudget(10**12))
+        boxed = ends_module.solve_by_ends(*args)
+        with monkeypatch.context() as patch:
+            patch.setattr(ends_module, "BOX_WIDTHS", 10**9)
+            one_by_one = ends_module.solve_by_ends(*args)
+        assert boxed == one_by_one and boxed is not None
+        assert count_params(chain(64, boxed[0], 10)) == boxed[1] and boxed[0][0] == first[1]
+        assert max(boxed[0]) - min(boxed[0]) >= first[1] - last[1]
