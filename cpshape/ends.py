@@ -294,7 +294,8 @@ def quick_by_ends(
         budget.charge(quick)
 
 
-#: The sketch's interior values and first widths tried per value.
+#: The sketch's interior values (fewer from depth 8 on: each costs a pass over the layers,
+#: 0.1 s at depth 10 against 1.3 s at depth 128 for all 2,048) and first widths per value.
 SKETCH_VALUES, SKETCH_FIRSTS = 2048, 16
 
 
@@ -314,7 +315,8 @@ def sketch_by_ends(
     margin = (max(anchors) - min(anchors)) // 4 + 16
     lo_v, hi_v = max(e.u_min, min(anchors) - margin), min(e.u_max, max(anchors) + margin)
     best: tuple[tuple[int, int], tuple[int, ...], int] | None = None
-    step = max(1, -(-(hi_v - lo_v + 1) // SKETCH_VALUES))
+    values = max(128, SKETCH_VALUES * 8 // max(8, e.m))
+    step = max(1, -(-(hi_v - lo_v + 1) // values))
     tuples = {  # every free interior layer v, or one end of the interior a unit wider
         tuple(e.pins.get(j, v + (j == 2) * first + (j == e.m - 1) * last) for j in range(2, e.m)): v
         for v in range(lo_v, hi_v + 1, step)
