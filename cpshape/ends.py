@@ -26,6 +26,7 @@ becomes the output.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator
 
 from .budget import Stopped
@@ -317,13 +318,18 @@ def sketch_by_ends(
     best: tuple[tuple[int, int], tuple[int, ...], int] | None = None
     values = max(128, SKETCH_VALUES * 8 // max(8, e.m))
     step = max(1, -(-(hi_v - lo_v + 1) // values))
-    tuples = {  # every free interior layer v, or one end of the interior a unit wider
+    # one end of the interior a unit wider, or both up to k units off v where v has few
+    # values (no pins far off): more tuples, more chances for the ends to land near v
+    k = math.isqrt(3 * values // len(range(lo_v, hi_v + 1, step))) // 2
+    grid = [(first, last) for first in range(-k, k + 1) for last in range(-k, k + 1)]
+    offsets = [(0, 0), (1, 0), (0, 1), *grid]
+    tuples = {
         tuple(e.pins.get(j, v + (j == 2) * first + (j == e.m - 1) * last) for j in range(2, e.m)): v
         for v in range(lo_v, hi_v + 1, step)
-        for first, last in ((0, 0), (1, 0), (0, 1))
+        for first, last in offsets
     }
     for inner, v in tuples.items():
-        if max(inner) > e.u_max:
+        if max(inner) > e.u_max or min(inner) < e.u_min:
             continue
         lo1, hi1 = e.end_range(inner[0], first=True)
         lom, him = e.end_range(inner[-1], first=False)
