@@ -6,21 +6,21 @@ from __future__ import annotations
 import random
 
 import pytest
+from reference import best, obeys, plain_count
 
 import cpshape.ends as ends_module
 import cpshape.solver as solver_module
 from cpshape import Constraints, Problem, SolverSettings, Status, solve
 from cpshape.budget import Stopped
 from cpshape.counting import chain, count_params
-from cpshape.dp import WorkBudget
+from cpshape.dp import WorkBudget, pair_factors, pair_rule, within_pairs
+from cpshape.result import check_shape
 
 
 @pytest.mark.parametrize("seed", range(4))
 def test_pair_intervals_are_the_pair_rule(seed: int) -> None:
     """The searches cut a layer's widths to one interval next to its neighbour
     (``pair_factors`` / ``within_pairs``): exactly the widths ``pair_rule`` allows."""
-    from cpshape.dp import pair_factors, pair_rule, within_pairs
-
     rng = random.Random(seed)
     for _ in range(40):
         drawn: dict[str, object] = {}
@@ -45,7 +45,6 @@ def test_bounded_search_resumes_where_the_interior_search_stops(monkeypatch: pyt
     """Depths 4-6: when the bounded search's trial and then the interior search run out, the
     bounded search resumes from the spreads they ruled out and proves the same shape the
     trial alone proves with a larger budget (4 -> 3, 1e9, depth 5, non-increasing)."""
-
     p = Problem(4, 3, 10**9, (5,), constraints=Constraints(monotone="non-increasing"))
     alone = solve(p).results[0]
     stops: list[int] = []
@@ -70,9 +69,6 @@ def test_interior_search_declines_a_cap_beyond_its_budget() -> None:
     """Without pins, a cap whose search would cost more than the budget left is not started:
     the interior search reports the spreads it was told are ruled out and spends nothing;
     with budget to spare the same call searches (and finds nothing below the floor)."""
-    import cpshape.ends as ends_module
-    from cpshape.budget import WorkBudget
-
     rules = Constraints(monotone="non-increasing")
     args = (4, 3, 5, True, rules, (2 * 10**10, 2 * 10**10), 2 * 10**10, 10**5)
     budget = WorkBudget(3 * 10**8)
@@ -128,10 +124,6 @@ def test_sketches_are_valid_and_never_beat_the_optimum(depth: int, max_width: in
     """The sketch CP-SAT must beat where the exact searches ran out (one width for the free
     interior layers, the two ends read off the band) returns only valid shapes in the band,
     counted right, and so never a spread below brute force's least; it finds most of them."""
-    from reference import best, obeys, plain_count
-
-    from cpshape.result import check_shape
-
     rng = random.Random(seed)
     sketched = solvable = 0
     for _ in range(60):
@@ -187,10 +179,6 @@ def test_boxes_match_brute_force(
     """Interior tuples searched as boxes (every first width at once, where the band is at
     least ``gamma`` wide) from a range of one first width up (``BOX_WIDTHS = 0``): wide bands
     and pins at the ends, against brute force."""
-    from reference import best, plain_count
-
-    from cpshape.result import check_shape
-
     monkeypatch.setattr(ends_module, "BOX_WIDTHS", 0)
     monkeypatch.setattr(solver_module, "ENDS_TRIAL_SHARE", 0.0)  # the interior search at once
     rng = random.Random(seed)
