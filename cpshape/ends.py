@@ -155,7 +155,9 @@ def _search(
         hi1 = min(hi1, (e.high - delta - gamma * lom) // alpha)
         if lo1 > hi1:
             continue
-        box = e.box(inner, (lo1, hi1), (lom, him), (i_min, i_max)) if hi1 - lo1 >= BOX_WIDTHS else None
+        box = None
+        if hi1 - lo1 >= BOX_WIDTHS:
+            box = e.box(inner, (alpha, gamma, delta), (lo1, hi1), (lom, him), (i_min, i_max))
         if box is not None:
             if limit is None or box.spread <= limit:
                 boxes.append(box)

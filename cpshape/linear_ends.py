@@ -71,16 +71,16 @@ class Box:
                     return d, count
         if start + tries > worst:
             return None
-        best = None
+        options = []
         for u1 in range(self.first[0], self.first[1] + 1):
             base = self.alpha * u1 + self.delta
             lo = max(self.last[0], -(-(band[0] - base) // self.gamma))
             hi = min(self.last[1], (band[1] - base) // self.gamma)
             near = (target - base) // self.gamma
-            for um in {min(max(v, lo), hi) for v in (near, near + 1)} if lo <= hi else ():
-                count = base + self.gamma * um
-                best = min(best or (abs(count - target), count), (abs(count - target), count))
-        return best
+            if lo <= hi:
+                counts = {base + self.gamma * min(max(v, lo), hi) for v in (near, near + 1)}
+                options += [(abs(count - target), count) for count in counts]
+        return min(options, default=None)
 
 
 class Ends:
@@ -162,13 +162,19 @@ class Ends:
         return bounds
 
     def box(
-        self, inner: tuple[int, ...], first: tuple[int, int], last: tuple[int, int], spread: tuple[int, int]
+        self,
+        inner: tuple[int, ...],
+        coefficients: tuple[int, int, int],
+        first: tuple[int, int],
+        last: tuple[int, int],
+        spread: tuple[int, int],
     ) -> Box | None:
-        """``inner`` as a :class:`Box` (``first``, ``last``: the ends' ranges; ``spread``: the
-        least and greatest of ``inner`` and the held widths), if the band is at least
-        ``gamma`` wide and some shape with both ends within ``spread`` reaches it (then every
-        first width there has a last width in the band); ``None`` otherwise."""
-        alpha, gamma, delta = self.coefficients(inner)
+        """``inner`` as a :class:`Box` (``coefficients``: its ``alpha, gamma, delta``;
+        ``first``, ``last``: the ends' ranges; ``spread``: the least and greatest of ``inner``
+        and the held widths), if the band is at least ``gamma`` wide and some shape with both
+        ends within ``spread`` reaches it (then every first width there has a last width in
+        the band); ``None`` otherwise."""
+        alpha, gamma, delta = coefficients
         if self.high - self.low + 1 < gamma:
             return None
         xs = (max(first[0], spread[0]), min(first[1], spread[1]))
@@ -251,17 +257,18 @@ def best_shape(e: Ends, found: list[Record], boxes: list[Box], target: int) -> t
     held = e.held
     s = min([f[0] for f in found] + [b.spread for b in boxes])
     boxes = [b for b in boxes if b.spread == s]  # a box's shapes all have its spread
-    options: list[tuple[int, int]] = []
+    kept = []  # records within s, with the last width's range at spread s and the coefficients
     for _, u1, *rest in found:
         inner = tuple(rest)
         top, bottom = max(*inner, u1, *held), min(*inner, u1, *held)
-        if top - bottom > s:
-            continue
-        lom, him = e.end_range(inner[-1], first=False)
-        lo, hi = e.last_interval(u1, inner, max(lom, top - s), min(him, bottom + s))
+        if top - bottom <= s:
+            lom, him = e.end_range(inner[-1], first=False)
+            kept.append((u1, inner, max(lom, top - s), min(him, bottom + s), e.coefficients(inner)))
+    options: list[tuple[int, int]] = []
+    for u1, inner, lom, him, (alpha, gamma, delta) in kept:
+        lo, hi = e.last_interval(u1, inner, lom, him)
         if lo > hi:
             continue
-        alpha, gamma, delta = e.coefficients(inner)
         near = (target - delta - alpha * u1) // gamma
         for um in {min(max(v, lo), hi) for v in (near, near + 1)}:
             count = e.count((u1, *inner, um))
@@ -272,14 +279,7 @@ def best_shape(e: Ends, found: list[Record], boxes: list[Box], target: int) -> t
             options.append(nearest)
     _, count = min(options)
     shapes = []
-    for _, u1, *rest in found:  # every shape of that count at spread <= s, for the smallest widths
-        inner = tuple(rest)
-        top, bottom = max(*inner, u1, *held), min(*inner, u1, *held)
-        if top - bottom > s:
-            continue
-        lom, him = e.end_range(inner[-1], first=False)
-        lo, hi = max(lom, top - s), min(him, bottom + s)
-        alpha, gamma, delta = e.coefficients(inner)
+    for u1, inner, lo, hi, (alpha, gamma, delta) in kept:  # every shape of that count, smallest
         rest_count = count - delta - alpha * u1
         if rest_count % gamma == 0 and lo <= rest_count // gamma <= hi:
             shapes.append((u1, *inner, rest_count // gamma))

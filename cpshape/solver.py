@@ -159,8 +159,8 @@ def _solve_depth(
     if ends and m >= ENDS_PINNED_DEPTH and problem.constraints.pins:
         share = ENDS_PINNED_SHARE
     if ends and m == ENDS_QUICK_DEPTH:  # the interior search first, within a few words
-        args = _ends_args(problem, m, band, limit)
-        settled, found, spread_floor = quick_by_ends(*args, budget, ENDS_QUICK_WORDS, ENDS_QUICK_UNITS)
+        args = (*_ends_args(problem, m, band), limit, budget)
+        settled, found, spread_floor = quick_by_ends(*args, ENDS_QUICK_WORDS, ENDS_QUICK_UNITS)
         if settled and found is None:
             return _infeasible(problem, settings, m, band, start, "interior search", nearest)
         if settled:
@@ -191,7 +191,7 @@ def _solve_depth(
         hint = salvage(problem, partial, settings.exact_budget(time.perf_counter()).part(0.125))
         if first_hint and (not hint or _objective(problem, *first_hint) < _objective(problem, *hint)):
             hint = first_hint
-        sketch = sketch_by_ends(*_ends_args(problem, m, band, 0)[:7])  # the shape to beat, no hint:
+        sketch = sketch_by_ends(*_ends_args(problem, m, band))  # the shape to beat, no hint:
         if sketch and check_shape(problem, sketch[0], band):  # as one it kept CP-SAT from proofs
             sketch = None
         return _cp_depth(problem, settings, m, band, start, spread_floor, hint, nearest, sketch)
@@ -216,7 +216,7 @@ def _interior_then_bounded(
     resume = share == ENDS_TRIAL_SHARE
     interior = budget.part(ENDS_INTERIOR_SHARE) if resume else budget
     try:
-        found = solve_by_ends(*_ends_args(problem, m, band, limit), interior, floor)
+        found = solve_by_ends(*_ends_args(problem, m, band), limit, interior, floor)
         return found, "interior search"
     except Stopped as stop:
         if not resume:
@@ -225,10 +225,10 @@ def _interior_then_bounded(
         return by_spans(problem, dp, band, limit, budget, max(floor, stop.span))
 
 
-def _ends_args(problem: Problem, m: int, band: tuple[int, int], limit: int) -> tuple[Any, ...]:
-    """:func:`solve_by_ends`'s arguments up to the budget."""
+def _ends_args(problem: Problem, m: int, band: tuple[int, int]) -> tuple[Any, ...]:
+    """The interior search's arguments up to the span limit (:func:`sketch_by_ends`' all)."""
     a, c, bias, rules = problem.input_size, problem.output_size, problem.bias, problem.constraints
-    return a, c, m, bias, rules, band, problem.params, limit
+    return a, c, m, bias, rules, band, problem.params
 
 
 def _proven(

@@ -90,7 +90,7 @@ def test_depth_four_tries_the_interior_search_first(monkeypatch: pytest.MonkeyPa
     words, units = solver_module.ENDS_QUICK_WORDS, solver_module.ENDS_QUICK_UNITS
 
     def args(p: Problem) -> tuple:
-        return solver_module._ends_args(p, 4, p.band(), 10**6)
+        return (*solver_module._ends_args(p, 4, p.band()), 10**6)
 
     small = Problem(784, 10, 10**6, (4,), constraints=Constraints(monotone="non-increasing"))
     budget = WorkBudget(10**9)
@@ -232,7 +232,7 @@ def test_boxes_match_first_widths_one_by_one(monkeypatch: pytest.MonkeyPatch) ->
     for first, last, tolerance, rules in cases:
         constraints = Constraints(pins=[first, last], **rules)  # type: ignore[arg-type]
         p = Problem(64, 10, 10**7, (5,), tolerance=tolerance, constraints=constraints)
-        args = (*solver_module._ends_args(p, 5, p.band(), 10**6), WorkBudget(10**12))
+        args = (*solver_module._ends_args(p, 5, p.band()), 10**6, WorkBudget(10**12))
         boxed = ends_module.solve_by_ends(*args)
         with monkeypatch.context() as patch:
             patch.setattr(ends_module, "BOX_WIDTHS", 10**9)
