@@ -42,6 +42,7 @@ __all__ = [
     "band_bits",
     "best_count",
     "canonical_widths",
+    "far_from_uniform",
     "least_span",
     "pair_factors",
     "pair_rule",
@@ -104,6 +105,15 @@ def pair_factors(r: Constraints, after: bool) -> PairFactors:
         else (lo.numerator, lo.denominator, hi.numerator, hi.denominator)
         for lo, hi in bounds
     )
+
+
+def far_from_uniform(rules: Constraints) -> bool:
+    """Whether the pair rules force every width a factor away from the next: a ratio range
+    that excludes 1 (each layer at least ``lo > 1`` times the next, or at most ``hi < 1``)."""
+    if rules.ratio_range is None:
+        return False
+    lo, hi = rules.ratio_range
+    return lo > 1 or hi < 1
 
 
 def within_pairs(factors: PairFactors, neighbour: int, lo: int, hi: int) -> tuple[int, int]:

@@ -25,16 +25,15 @@ becomes the output.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Iterator
 
 from .budget import Stopped
-from .dp import PAIR_WORDS, BudgetExhausted, WorkBudget, pair_rule
+from .dp import PAIR_WORDS, BudgetExhausted, WorkBudget, within_pairs
 from .linear_ends import Box, Ends, Record, best_shape, uniform_center
 from .spec import Constraints
 
-__all__ = ["MAX_DEPTH", "quick_by_ends", "sketch_by_ends", "solve_by_ends"]
+__all__ = ["MAX_DEPTH", "quick_by_ends", "reduced", "solve_by_ends"]
 
 MAX_DEPTH = 6
 #: Budget words charged per first width tried (about 3.5 us of Python here, at 2-4 s per 1e9
@@ -107,6 +106,8 @@ def _corners(e: Ends, prefix: tuple[int, ...], cap: int, cut: bool = False) -> t
         return lo, hi
 
     def extreme(u: int, top: bool) -> int:
+        if e.far:  # far from uniform: the pair rules narrow the free layers much more
+            return e.count(_layer_bounds(e, {**fixed, layer: u}, cap)[top])
         values = [*anchors, u]
         free = min(e.u_max, min(values) + cap) if top else max(e.u_min, max(values) - cap)
         return e.count(tuple(fixed.get(j, u if j == layer else free) for j in range(1, e.m + 1)))
@@ -125,6 +126,36 @@ def _corners(e: Ends, prefix: tuple[int, ...], cap: int, cut: bool = False) -> t
         mid = (a + b) // 2
         a, b = (a, mid) if extreme(mid, top=True) >= e.low else (mid + 1, b)
     return a, top_u
+
+
+def _layer_bounds(e: Ends, fixed: dict[int, int], cap: int) -> tuple[list[int], list[int]]:
+    """Per layer (1..m), a least and a greatest unit that a shape of spread ``<= cap`` with the
+    ``fixed`` units can have: the bounds and pins, every width within ``cap`` of every other,
+    and the pair rules carried along the chain both ways (twice). Each bound is a monotone
+    function of the fixed units (maxima and minima of ``ceil``/``floor`` of non-negative
+    multiples), so the corners' counts at these bounds still grow with ``u``. Where the
+    bounds cross no shape exists; the counts at them are then bounds of nothing, still sound.
+    """
+    m = e.m
+    lo, hi = [e.u_min] * m, [e.u_max] * m
+    lo[0], hi[0] = max(lo[0], e.first_range[0]), min(hi[0], e.first_range[1])
+    lo[-1], hi[-1] = max(lo[-1], e.last_range[0]), min(hi[-1], e.last_range[1])
+    for j, u in fixed.items():
+        lo[j - 1] = hi[j - 1] = u
+    held_lo, held_hi = min(e.held, default=None), max(e.held, default=None)
+    for _ in range(2):
+        top, bottom = max(lo), min(hi)
+        if e.held:
+            top, bottom = max(top, held_hi), min(bottom, held_lo)
+        for j in range(m):
+            lo[j], hi[j] = max(lo[j], top - cap), min(hi[j], bottom + cap)
+        for j in range(1, m):
+            lo[j] = within_pairs(e.after, lo[j - 1], lo[j], hi[j])[0]
+            hi[j] = within_pairs(e.after, hi[j - 1], lo[j], hi[j])[1]
+        for j in range(m - 2, -1, -1):
+            lo[j] = within_pairs(e.before, lo[j + 1], lo[j], hi[j])[0]
+            hi[j] = within_pairs(e.before, hi[j + 1], lo[j], hi[j])[1]
+    return lo, hi
 
 
 def _search(
@@ -147,6 +178,8 @@ def _search(
         i_min, i_max = min((*inner, *e.held)), max((*inner, *e.held))
         lo1, hi1 = max(lo1, i_max - cap), min(hi1, i_min + cap)
         lom, him = max(lom, i_max - cap), min(him, i_min + cap)
+        lo1, hi1 = max(lo1, lom - cap), min(hi1, him + cap)  # u_m within cap of u_1
+        lom, him = max(lom, lo1 - cap), min(him, hi1 + cap)
         if lo1 > hi1 or lom > him:
             continue
         # the band and u_m's range bound u_1 (count = alpha*u_1 + gamma*u_m + delta)
@@ -211,10 +244,14 @@ def _cap_cost(e: Ends, cap: int, budget_left: int) -> int:
     if (e.u_max - e.u_min + 1) * per_width <= budget_left:
         return 0  # affordable whatever the corners allow: no need to find them
     lo, hi = _corners(e, (), cap)
+    if e.far and lo <= hi:  # the pair rules, not the cap, bound the layers past the second
+        low, high = _layer_bounds(e, {**e.pins, 2: (lo + hi) // 2}, cap)
+        per_width = math.prod(max(1, min(cap, y - x) + 1) for x, y in zip(low[2:-1], high[2:-1], strict=True))
+        per_width = per_width * PAIR_WORDS // 4
     return max(0, hi - lo + 1) * per_width
 
 
-def _reduced(e: Ends | None) -> Ends | None:
+def reduced(e: Ends | None) -> Ends | None:
     """``e`` with its pinned end layers made the input or the output, down to depth 3."""
     while e is not None and e.m > 3 and (1 in e.pins or e.m in e.pins):
         e = e.without_end(first=1 in e.pins)  # a pinned end: one interior layer fewer
@@ -241,7 +278,7 @@ def solve_by_ends(
     whose search would cost more than the budget left (:func:`_cap_cost`): every spread below ``span``
     units was proven to reach nothing (the caps searched in full).
     """
-    e = _reduced(Ends(a, c, m, bias, rules, band))
+    e = reduced(Ends(a, c, m, bias, rules, band))
     if e is None:
         return None
     target -= e.shift
@@ -295,63 +332,3 @@ def quick_by_ends(
         return False, None, stop.span
     finally:
         budget.charge(quick)
-
-
-#: The sketch's interior values (fewer from depth 8 on: each costs a pass over the layers,
-#: 0.1 s at depth 10 against 1.3 s at depth 128 for all 2,048) and first widths per value.
-SKETCH_VALUES, SKETCH_FIRSTS = 2048, 16
-
-
-def sketch_by_ends(
-    a: int, c: int, m: int, bias: bool, rules: Constraints, band: tuple[int, int], target: int
-) -> tuple[tuple[int, ...], int] | None:
-    """A valid shape in the band, no proof of anything: the best (least spread, then least
-    ``|deviation|``) of a sweep that sets every free interior layer to one width ``v`` and
-    reads the two ends off the band (the count is linear in them), ``v`` between the uniform
-    width and the pins. ``None`` if the sweep finds none (e.g. a ratio range above 1). It is
-    the shape CP-SAT must beat where the exact searches ran out."""
-    e = _reduced(Ends(a, c, m, bias, rules, band)) if m >= 3 else None
-    if e is None:
-        return None
-    center, rule = uniform_center(e, max(1, target - e.shift)), pair_rule(rules)
-    anchors = [center, *e.pins.values(), *e.held]
-    margin = (max(anchors) - min(anchors)) // 4 + 16
-    lo_v, hi_v = max(e.u_min, min(anchors) - margin), min(e.u_max, max(anchors) + margin)
-    best: tuple[tuple[int, int], tuple[int, ...], int] | None = None
-    values = max(128, SKETCH_VALUES * 8 // max(8, e.m))
-    step = max(1, -(-(hi_v - lo_v + 1) // values))
-    # one end of the interior a unit wider, or both up to k units off v where v has few
-    # values (no pins far off): more tuples, more chances for the ends to land near v
-    k = math.isqrt(3 * values // len(range(lo_v, hi_v + 1, step))) // 2
-    grid = [(first, last) for first in range(-k, k + 1) for last in range(-k, k + 1)]
-    offsets = [(0, 0), (1, 0), (0, 1), *grid]
-    tuples = {
-        tuple(e.pins.get(j, v + (j == 2) * first + (j == e.m - 1) * last) for j in range(2, e.m)): v
-        for v in range(lo_v, hi_v + 1, step)
-        for first, last in offsets
-    }
-    for inner, v in tuples.items():
-        if max(inner) > e.u_max or min(inner) < e.u_min:
-            continue
-        lo1, hi1 = e.end_range(inner[0], first=True)
-        lom, him = e.end_range(inner[-1], first=False)
-        alpha, gamma, delta = e.coefficients(inner)
-        lo1 = max(lo1, -(-(e.low - delta - gamma * him) // alpha))
-        hi1 = min(hi1, (e.high - delta - gamma * lom) // alpha)
-        for tried, u1 in enumerate(e.first_candidates(inner, lo1, hi1, v)):
-            if tried == SKETCH_FIRSTS:
-                break
-            lo, hi = e.last_interval(u1, inner, lom, him)
-            if lo > hi:
-                continue
-            units = (*e.left, u1, *inner, min(max(v, lo), hi), *e.right)
-            widths = tuple(e.q * u for u in units)
-            if rule is not None and not all(rule(x, y) for x, y in itertools.pairwise(widths)):
-                continue
-            count = e.count(units[len(e.left) : len(units) - len(e.right)]) + e.shift
-            key = (max(widths) - min(widths), abs(count - target))
-            if rules.max_spread is not None and key[0] > rules.max_spread:
-                continue
-            if best is None or key < best[0]:
-                best = (key, widths, count)
-    return None if best is None else (best[1], best[2])

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from .counting import edge_count, uniform_count
-from .dp import pair_factors, within_pairs
+from .dp import far_from_uniform, pair_factors, within_pairs
 from .spec import Constraints
 
 __all__ = ["Box", "Ends", "Record", "best_shape", "uniform_center"]
@@ -95,6 +95,7 @@ class Ends:
         self.u_max = rules.max_width // self.q if rules.max_width is not None else self.high
         self.pins = {layer: w // self.q for layer, w in rules.pins}
         self.after, self.before = pair_factors(rules, after=True), pair_factors(rules, after=False)
+        self.far = far_from_uniform(rules)  # each width a factor off the next (the corners)
         self._end_ranges: dict[tuple[int, bool], tuple[int, int]] = {}
         # Pinned end layers held out of the search (:meth:`without_end`): their units count
         # towards the spread, their pair rules bound the new end layers, their count is ``shift``.
@@ -240,7 +241,7 @@ def _walk(center: int, lo: int, hi: int) -> Iterator[int]:
 
 
 def uniform_center(e: Ends, target: int) -> int:
-    lo, hi = 1, max(1, math.isqrt(target))
+    lo, hi = 1, max(1, math.isqrt(max(0, target)))  # the target less held layers may be < 0
     while lo < hi:
         mid = (lo + hi) // 2
         if uniform_count(e.a, e.c, e.m, e.q * mid, bool(e.beta)) < target:

@@ -41,7 +41,6 @@ __all__ = [
     "by_spans",
     "depth_dp",
     "extreme_count",
-    "far_from_uniform",
     "nearest_exact",
     "outside_bounds",
     "reach",
@@ -310,15 +309,6 @@ def extreme_count(problem: Problem, depth: int, band: tuple[int, int], sign: int
     if any(lo > hi for lo, hi in bounds) or check_shape(problem, widths, band):
         return None
     return count_params(chain(problem.input_size, widths, problem.output_size), problem.bias)
-
-
-def far_from_uniform(rules: Constraints) -> bool:
-    """Whether the pair rules force every width a factor away from the next: a ratio range
-    that excludes 1 (each layer at least ``lo > 1`` times the next, or at most ``hi < 1``)."""
-    if rules.ratio_range is None:
-        return False
-    lo, hi = rules.ratio_range
-    return lo > 1 or hi < 1
 
 
 def residue_class(problem: Problem) -> tuple[int, int]:

@@ -26,9 +26,9 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from . import __version__
-from .dp import BudgetExhausted, DepthDP, Stopped, WorkBudget
+from .dp import BudgetExhausted, DepthDP, Stopped, WorkBudget, far_from_uniform
 from .ends import MAX_DEPTH as ENDS_MAX_DEPTH
-from .ends import quick_by_ends, sketch_by_ends, solve_by_ends
+from .ends import quick_by_ends, solve_by_ends
 from .model import build_model
 from .pinned import by_pinned
 from .result import DepthResult, Report, Status, VerificationError, check_shape, verify
@@ -36,13 +36,13 @@ from .scan import (
     by_spans,
     depth_dp,
     extreme_count,
-    far_from_uniform,
     nearest_exact,
     outside_bounds,
     residue_possible,
     salvage,
     span_limit,
 )
+from .sketch import sketch_by_ends
 from .spec import Prefer, Problem, SolverSettings
 from .stages import Stages
 from .twolayer import depth2_by_divisors
@@ -249,8 +249,10 @@ def _proven(
 
 
 def _cp_first(problem: Problem, m: int) -> bool:
-    """Whether depth ``m`` goes to CP-SAT before the exact searches (see ``CP_FIRST_DEPTH``)."""
-    return m >= CP_FIRST_DEPTH and far_from_uniform(problem.constraints)
+    """Whether depth ``m`` goes to CP-SAT before the exact searches (see ``CP_FIRST_DEPTH``;
+    not at depth 3 with the spread first, where the interior search is faster)."""
+    interior = m == ENDS_FIRST_DEPTH and problem.prefer is Prefer.SPREAD
+    return m >= CP_FIRST_DEPTH and not interior and far_from_uniform(problem.constraints)
 
 
 def _first_share(settings: SolverSettings) -> SolverSettings:
@@ -380,8 +382,9 @@ def _nearest(
         if (extreme := extreme_count(problem, m, side_band, sign)) is not None:
             found.append(extreme)  # the widest (narrowest) shape the bounds allow is valid
             continue
-        # depth 2 decides one count at a time by divisors, fast on any chain
-        if settings.dp_work and not (m > 2 and _cp_first(problem, m)):
+        # depth 2 decides one count at a time by divisors, fast on any chain; CP-SAT's
+        # propagation on the others far from uniform
+        if settings.dp_work and not (m > 2 and far_from_uniform(problem.constraints)):
             budget = side.exact_budget(side_start).part(0.25)
             try:
                 found.append(nearest_exact(problem, m, side_band, sign, budget))

@@ -255,15 +255,17 @@ _FAR_RANGES = [("3/2", "3"), ("2", "4"), ("1/3", "1/2"), ("6/5", "2")]
 
 @pytest.mark.parametrize("cp_first", [True, False], ids=["cp-sat-first", "exact-only"])
 @pytest.mark.parametrize(
-    ("depth", "max_width", "ratio"), [(2, 90, 0), (2, 90, 2), (3, 40, 0), (4, 18, 1), (4, 18, 2), (5, 12, 3)]
+    ("depth", "max_width", "ratio"),
+    [(2, 90, 0), (2, 90, 2), (3, 40, 0), (3, 60, 1), (3, 60, 2), (4, 18, 1), (4, 18, 2), (5, 12, 3)],
 )
 def test_far_from_uniform_chains_match_brute_force(
     depth: int, max_width: int, ratio: int, cp_first: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Ratio ranges that exclude 1 hold every width a factor away from the next. CP-SAT goes
-    first on them (and proves them); with that turned off the exact searches must give the
-    same canonical answer. Both are checked against brute force (either objective first, exact
-    counts and narrow bands), infeasible depths included."""
+    first on them (and proves them), except at depth 3 with the spread first, where the
+    interior search does (its corners carry the pair rules); with CP-SAT first turned off the
+    exact searches must give the same canonical answer. Both are checked against brute force
+    (either objective first, exact counts and narrow bands), infeasible depths included."""
     if not cp_first:
         monkeypatch.setattr(solver_module, "CP_FIRST_DEPTH", 10**9)
     lo, hi = _FAR_RANGES[ratio]
@@ -292,7 +294,8 @@ def test_far_from_uniform_chains_match_brute_force(
             assert obeys(p, r.widths) and _key(p, r.widths) == (*expected[:3], *expected[3])
         # who proved it: CP-SAT when it goes first, unless the width bounds settle it before
         exact = ("bounds", "interior search", "bounded search", "dp")
-        assert r.proof in (("cp-sat", "bounds") if cp_first else exact), (p, r.proof)
+        first = cp_first and not (depth == 3 and p.prefer == "spread")
+        assert r.proof in (("cp-sat", "bounds") if first else exact), (p, r.proof)
 
 
 def test_rejected_pairs_are_paid_for(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -325,9 +328,12 @@ def test_rejected_pairs_are_paid_for(monkeypatch: pytest.MonkeyPatch) -> None:
         return cut(self, neighbour, lo, hi)
 
     monkeypatch.setattr(linear_ends_module.Ends, "next_range", counting_cut)
-    budget = WorkBudget(10**8)
+    args = (64, 10, 4, True, rules, (10**6, 10**6), 10**6, 10**5)
+    whole = WorkBudget(10**8)
+    assert ends_module.solve_by_ends(*args, whole) is not None
+    checks[0], budget = 0, WorkBudget((whole.given - whole.left) // 2)
     with pytest.raises(Stopped):  # the interior search's exhaustion, with the caps it ruled out
-        ends_module.solve_by_ends(64, 10, 4, True, rules, (10**6, 10**6), 10**6, 10**5, budget)
+        ends_module.solve_by_ends(*args, budget)
     assert checks[0] > 0 and budget.given - budget.left >= PAIR_WORDS * checks[0] // 2
 
 

@@ -9,6 +9,7 @@ import pytest
 from reference import best, obeys, plain_count
 
 import cpshape.ends as ends_module
+import cpshape.sketch as sketch_module
 import cpshape.solver as solver_module
 from cpshape import Constraints, Problem, SolverSettings, Status, solve
 from cpshape.budget import Stopped
@@ -146,7 +147,7 @@ def test_sketches_are_valid_and_never_beat_the_optimum(depth: int, max_width: in
                         tolerance_abs=rng.choice([0, 1, 5]))
         except ValueError:
             continue
-        found = ends_module.sketch_by_ends(a, c, depth, bias, constraints, p.band(), p.params)
+        found = sketch_module.sketch_by_ends(a, c, depth, bias, constraints, p.band(), p.params)
         expected = best(p, depth, max_width)
         solvable += expected is not None
         if found is None:
@@ -164,12 +165,24 @@ def test_a_stopped_search_returns_the_sketch_or_better() -> None:
     the exact searches' budget cut to nothing: what CP-SAT returns within its limit is at
     least as good as the sketch (spread 311 here; CP-SAT alone found far wider shapes)."""
     p = Problem(784, 10, 10**8, (10,), constraints=Constraints(pins=[(1, 3000)]))
-    sketch = ends_module.sketch_by_ends(784, 10, 10, True, p.constraints, p.band(), p.params)
+    sketch = sketch_module.sketch_by_ends(784, 10, 10, True, p.constraints, p.band(), p.params)
     assert sketch is not None
     (r,) = solve(p, SolverSettings(dp_work=10**5, deterministic_limit=0.5)).results
     assert r.status in (Status.FEASIBLE, Status.OPTIMAL) and r.widths is not None
     assert count_params(chain(784, r.widths, 10)) == r.params == 10**8 and r.widths[0] == 3000
     assert r.spread is not None and r.spread <= max(sketch[0]) - min(sketch[0])
+
+
+def test_a_target_below_the_pinned_end_layers_own_count() -> None:
+    """6 -> 6, 23 +-40, no biases, depth 4, layer 4 pinned to 4: that layer alone counts 24,
+    more than the target, so the target left for the other layers is negative (the interior
+    search's uniform width once failed on it): the answer is brute force's."""
+    rules = Constraints(max_width=8, max_ratio="3/2", pins=[(4, 4)])
+    p = Problem(6, 6, 23, (4,), tolerance_abs=40, bias=False, constraints=rules)
+    (r,) = solve(p).results
+    expected = best(p, 4, 8)
+    assert expected is not None and r.status is Status.OPTIMAL and r.widths is not None
+    assert (max(r.widths) - min(r.widths), abs(r.params - 23), r.params, r.widths) == expected
 
 
 @pytest.mark.parametrize(("depth", "max_width", "seed"), [(3, 14, 1), (4, 9, 2), (5, 7, 3)])
