@@ -176,10 +176,16 @@ def reach(
 def reach_upto(
     dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget, listing: bool = False
 ) -> list[Reachable]:
-    """Every shape with spread at most ``q*span`` that reaches the band."""
+    """Every shape with spread at most ``q*span`` that reaches the band (at depth 2 spread by
+    spread; raises ``BudgetExhausted`` when the budget runs out on the way)."""
     if dp.depth != 2:
         return reach(dp, span, low, high, budget, listing)
-    return [piece for t in range(span + 1) for piece in reach(dp, t, low, high, budget)]
+    found: list[Reachable] = []
+    for t in range(span + 1):
+        found += reach(dp, t, low, high, budget)
+        if budget.exhausted:
+            raise BudgetExhausted
+    return found
 
 
 def scan(
