@@ -52,7 +52,13 @@ def sketch_by_ends(
     if e is None:
         return None
     values = max(128, SKETCH_VALUES * 8 // max(8, e.m))
-    tuples = _geometric(e, target, values) if e.far else _uniform(e, target, values)
+    if e.far:
+        tuples = _geometric(e, target, values)
+    else:
+        center = uniform_center(e, max(1, target - e.shift))
+        tuples = _uniform(e, center, values)
+        for inner, at in _wide(e, center, values).items():
+            tuples.setdefault(inner, at)  # the uniform family's first: it decides ties
     rule = pair_rule(rules)
     best: tuple[tuple[int, int], tuple[int, ...], int] | None = None
     for inner, (first_at, last_at) in tuples.items():
@@ -87,9 +93,8 @@ def _interior(e: Ends, v: int, first: int, last: int) -> tuple[int, ...]:
     return tuple(e.pins.get(j, v + (j == 2) * first + (j == e.m - 1) * last) for j in range(2, e.m))
 
 
-def _uniform(e: Ends, target: int, values: int) -> Tuples:
-    """The uniform and the wide families (module docstring)."""
-    center = uniform_center(e, max(1, target - e.shift))
+def _uniform(e: Ends, center: int, values: int) -> Tuples:
+    """The uniform family (module docstring), ``center`` the uniform width."""
     anchors = [center, *e.pins.values(), *e.held]
     margin = (max(anchors) - min(anchors)) // 4 + 16
     lo_v, hi_v = max(e.u_min, min(anchors) - margin), min(e.u_max, max(anchors) + margin)
@@ -99,16 +104,16 @@ def _uniform(e: Ends, target: int, values: int) -> Tuples:
     k = math.isqrt(3 * values // len(range(lo_v, hi_v + 1, step))) // 2
     grid = [(first, last) for first in range(-k, k + 1) for last in range(-k, k + 1)]
     offsets = [(0, 0), (1, 0), (0, 1), *grid]
-    tuples = {
-        _interior(e, v, first, last): (v, v)
-        for v in range(lo_v, hi_v + 1, step)
-        for first, last in offsets
-    }
+    values_v = range(lo_v, hi_v + 1, step)
+    return {_interior(e, v, first, last): (v, v) for v in values_v for first, last in offsets}
+
+
+def _wide(e: Ends, center: int, values: int) -> Tuples:
+    """The wide family (module docstring): about ``values`` tuples on a grid."""
     reach = 2 * math.isqrt(center) + 16
     spacing = max(1, (2 * reach + 1) // max(1, math.isqrt(values)))
-    for first, last in itertools.product(range(-reach, reach + 1, spacing), repeat=2):
-        tuples.setdefault(_interior(e, center, first, last), (center, center))
-    return tuples
+    grid = itertools.product(range(-reach, reach + 1, spacing), repeat=2)
+    return {_interior(e, center, first, last): (center, center) for first, last in grid}
 
 
 def _geometric(e: Ends, target: int, values: int) -> Tuples:

@@ -9,6 +9,7 @@ import pytest
 from reference import best, obeys, plain_count
 
 import cpshape.ends as ends_module
+import cpshape.linear_ends as linear_ends_module
 import cpshape.sketch as sketch_module
 import cpshape.solver as solver_module
 from cpshape import Constraints, Problem, SolverSettings, Status, solve
@@ -253,3 +254,90 @@ def test_boxes_match_first_widths_one_by_one(monkeypatch: pytest.MonkeyPatch) ->
         assert boxed == one_by_one and boxed is not None
         assert count_params(chain(64, boxed[0], 10)) == boxed[1] and boxed[0][0] == first[1]
         assert max(boxed[0]) - min(boxed[0]) >= first[1] - last[1]
+
+
+# ------------------------------------------------------------------ chains far from uniform
+def _far_chains(rules: Constraints, depth: int, max_width: int) -> list[tuple[int, ...]]:
+    """Every chain of ``depth`` widths up to ``max_width`` that the pair rules allow."""
+    rule = pair_rule(rules)
+    assert rule is not None
+    chains = [(w,) for w in range(1, max_width + 1)]
+    for _ in range(depth - 1):
+        chains = [(*x, w) for x in chains for w in range(1, max_width + 1) if rule(x[-1], w)]
+    return chains
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_layer_bounds_hold_every_shape_within_the_cap(seed: int) -> None:
+    """The corners on far chains (``ends._layer_bounds``): every chain the rules allow, of
+    spread at most the cap, with the fixed widths, lies inside the bounds, layer by layer
+    (every chain of small far-from-uniform rules, fixed layers and caps at random)."""
+    rng = random.Random(seed)
+    checked = 0
+    for _ in range(12):
+        depth, max_width = rng.choice([(3, 60), (4, 60), (5, 40)])
+        ratio = rng.choice([("2", "3"), ("3/2", "3"), ("1/3", "1/2"), ("2", "2")])
+        pins = [(depth, rng.randint(1, 6))] if rng.random() < 0.3 else []
+        rules = Constraints(ratio_range=ratio, max_width=max_width, pins=pins)
+        a, c, bias = rng.randint(1, 9), rng.randint(1, 5), rng.random() < 0.5
+        e = ends_module.reduced(linear_ends_module.Ends(a, c, depth, bias, rules, (1, 10**9)))
+        assert e is not None and e.far
+        for widths in _far_chains(rules, depth, max_width):
+            if pins and widths[-1] != pins[0][1]:
+                continue
+            units = widths[: e.m]  # a pinned last layer is held out as the output
+            cap = max(widths) - min(widths) + rng.randint(0, 3)
+            fixed = {j: units[j - 1] for j in rng.sample(range(1, e.m + 1), rng.randint(1, e.m))}
+            low, high = ends_module._layer_bounds(e, fixed, cap)
+            assert all(x <= u <= y for x, u, y in zip(low, units, high, strict=True)), (rules, widths, fixed)
+            checked += 1
+    assert checked > 100
+
+
+@pytest.mark.parametrize(("depth", "max_width", "seed"), [(3, 30, 1), (4, 16, 2)])
+def test_far_chain_sketches_are_valid(depth: int, max_width: int, seed: int) -> None:
+    """On chains far from uniform one width for the interior breaks the ratio rule, so the
+    sketch tries geometric chains: its shapes are valid, counted right and never below brute
+    force's least spread, and it finds one for most solvable problems."""
+    rng = random.Random(10 + seed)
+    sketched = solvable = 0
+    for _ in range(16):
+        ratio = rng.choice([("2", "3"), ("3/2", "3"), ("1/3", "1/2")])
+        rules = Constraints(ratio_range=ratio, max_width=max_width)
+        a, c, bias = rng.randint(1, 9), rng.randint(1, 5), rng.random() < 0.5
+        top = plain_count(a, (max_width,) * depth, c, bias) // 2
+        p = Problem(a, c, rng.randint(depth * 4, top), (depth,), bias=bias, constraints=rules,
+                    tolerance_abs=rng.choice([0, 5, 40]))
+        expected = best(p, depth, max_width)
+        solvable += expected is not None
+        found = sketch_module.sketch_by_ends(a, c, depth, bias, rules, p.band(), p.params)
+        if found is None:
+            continue
+        sketched += 1
+        widths, count = found
+        assert obeys(p, widths) and not check_shape(p, widths) and expected is not None
+        assert plain_count(a, widths, c, bias) == count and max(widths) - min(widths) >= expected[0]
+    assert sketched >= solvable // 2 and sketched >= 3
+
+
+def test_wide_tuples_only_add_to_the_sketch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wide family joins the uniform one (whose tuples come first): the sketch is never
+    worse with it, and better where the residues near the uniform width line up (4 -> 3,
+    5e10, depth 4, non-decreasing, and random large exact counts)."""
+    rng, better = random.Random(5), 0
+    problems = [Problem(4, 3, 5 * 10**10, (4,), constraints=Constraints(monotone="non-decreasing"))]
+    for _ in range(12):
+        rules = rng.choice([Constraints(), Constraints(monotone="non-increasing"), Constraints(max_ratio=2)])
+        p = rng.choice([4, 64, 784]), 10, rng.choice([3, 7]) * 10 ** rng.randint(8, 10)
+        problems.append(Problem(*p, (rng.randint(3, 6),), constraints=rules))
+    for p in problems:
+        args = (p.input_size, p.output_size, p.depths[0], p.bias, p.constraints, p.band(), p.params)
+        found = [sketch_module.sketch_by_ends(*args)]
+        with monkeypatch.context() as patch:
+            patch.setattr(sketch_module, "_wide", lambda *_: {})
+            found.append(sketch_module.sketch_by_ends(*args))
+        assert found[0] is not None and found[1] is not None
+        wide, alone = ((max(w) - min(w), abs(n - p.params)) for w, n in found)
+        assert wide <= alone
+        better += wide < alone
+    assert better >= 3
