@@ -24,15 +24,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from ortools.sat.python import cp_model
-
 from . import __version__
 from .dp import BudgetExhausted, DepthDP, Stopped, WorkBudget, far_from_uniform
 from .ends import MAX_DEPTH as ENDS_MAX_DEPTH
 from .ends import quick_by_ends, solve_by_ends
 from .model import build_model
 from .pinned import by_pinned
-from .result import DepthResult, Report, Status, VerificationError, check_shape, verify
+from .result import DepthResult, Report, Status, check_shape, verify
 from .scan import (
     by_spans,
     depth_dp,
@@ -45,7 +43,7 @@ from .scan import (
 )
 from .sketch import sketch_by_ends
 from .spec import Prefer, Problem, SolverSettings
-from .stages import Stages
+from .stages import Stages, certify
 from .twolayer import depth2_by_divisors
 
 __all__ = ["solve"]
@@ -109,7 +107,7 @@ def solve(
             results.append(result)
             if progress:
                 progress(result)
-    _certify(problem, settings, results, shared)
+    certify(problem, settings, results, shared)
     versions = {"cpshape": __version__, "ortools": _ortools_version()}
     return Report(problem, settings, tuple(results), shared, versions)
 
@@ -403,23 +401,3 @@ def _nearest(
         value = stages.minimize(sign * shape.depths[m].count)
         found.append(sign * value if value is not None and stages.proven else None)
     return found[0], found[1]
-
-
-def _certify(
-    problem: Problem, settings: SolverSettings, results: list[DepthResult], shared: int | None
-) -> None:
-    """Check every answer against one CP-SAT model holding every depth, widths fixed."""
-    band = problem.band()
-    joined = [r for r in results if r.widths is not None and shared is not None and r.joined]
-    alone = [r for r in results if r.widths is not None and r not in joined]
-    for group, group_band in ((joined, (shared, shared)), (alone, band)):
-        if not group:
-            continue
-        domains = {r.depth: [(w, w) for w in r.widths or ()] for r in group}
-        depths = [r.depth for r in group]
-        shape = build_model(problem, depths, (group_band[0] or 0, group_band[1] or 0), domains=domains)
-        status = Stages(shape, settings).solver.solve(shape.ort_model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            raise VerificationError(
-                f"the CP-SAT model rejects the shapes of depths {depths} (status {status})"
-            )

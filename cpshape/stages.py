@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from .model import ShapeModel
-from .result import VerificationError
-from .spec import SolverSettings
+from .model import ShapeModel, build_model
+from .result import DepthResult, VerificationError
+from .spec import Problem, SolverSettings
 
-__all__ = ["Stages"]
+__all__ = ["Stages", "certify"]
 
 
 class Stages:
@@ -68,3 +68,23 @@ class Stages:
 
     def count(self, m: int) -> int:
         return self.values[self.shape.depths[m].count.index]
+
+
+def certify(
+    problem: Problem, settings: SolverSettings, results: list[DepthResult], shared: int | None
+) -> None:
+    """Check every answer against one CP-SAT model holding every depth, widths fixed."""
+    band = problem.band()
+    joined = [r for r in results if r.widths is not None and shared is not None and r.joined]
+    alone = [r for r in results if r.widths is not None and r not in joined]
+    for group, group_band in ((joined, (shared, shared)), (alone, band)):
+        if not group:
+            continue
+        domains = {r.depth: [(w, w) for w in r.widths or ()] for r in group}
+        depths = [r.depth for r in group]
+        shape = build_model(problem, depths, (group_band[0] or 0, group_band[1] or 0), domains=domains)
+        status = Stages(shape, settings).solver.solve(shape.ort_model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            raise VerificationError(
+                f"the CP-SAT model rejects the shapes of depths {depths} (status {status})"
+            )
