@@ -15,7 +15,8 @@ gamma)`` that can hit it are visited (a modular inverse).
 The search runs with a spread cap ``B = 1, 2, 3, ..., 8, 10, 12, 15, ...`` (+25 % a step;
 from the least cap whose corners open, and with pins in steps of a quarter of the distance
 from it): every interior tuple within ``B`` of ``u_2`` and of the pins, every ``u_2`` that
-could still reach the band with spread ``<= B`` (``_corners``). A cap that finds shapes is
+could still reach the band with spread ``<= B`` (``_corners``; on chains far from uniform
+with the pair rules carried along the chain, ``_layer_bounds``). A cap that finds shapes is
 exhaustive for spreads up to ``B``, so the least spread it finds is optimal. Cost grows like
 ``B^(m-2)``, which is why the DP takes over above depth 6. A pinned first layer is made the
 input (``Ends.without_end``; its width still counts towards the spread), so the ends are
