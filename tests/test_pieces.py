@@ -352,3 +352,23 @@ def test_depth_two_listing_stops_when_its_budget_runs_out() -> None:
     with pytest.raises(BudgetExhausted):
         reach_upto(dp, spans, low, high, budget)
     assert -2 * WORK_PER_SPREAD < budget.left <= 0
+
+
+def test_aggregate_listing_is_charged_by_row_and_base() -> None:
+    """The aggregate DP's pieces are found by a Python pass over its rows for every base window
+    (``ROW_WORDS`` a row and base) and listed by a few operations per row on integers as wide
+    as the band: a budget for a small part of that raises ``BudgetExhausted`` at once (an
+    infeasible depth's nearest counts over a side band of 10^8 counts, charged a word a row,
+    once ran minutes past a 1 s limit)."""
+    p = Problem(2, 7, 10**8, (8,), constraints=Constraints(max_spread=5))
+    dp, low, high = depth_dp(p, 8), 1, 10**8 - 1
+    assert aggregate_applies(dp, dp.uniform(2), 5)
+    rows = len(aggregate_module._tables(dp, 5, WorkBudget(10**12)).rows)
+    bases = dp.bases(5, low, high)
+    budget = WorkBudget(aggregate_module.ROW_WORDS * rows * len(bases) // 4)
+    with pytest.raises(BudgetExhausted):
+        reach_aggregate(dp, 5, list(bases), low, high, budget)
+    found = reach_aggregate(dp, 5, list(bases)[:3], low, high, WorkBudget(10**12))
+    assert found
+    with pytest.raises(BudgetExhausted):
+        found[0].band_bits(low, WorkBudget(high - low))
