@@ -10,7 +10,8 @@ at depths 3-6 (:mod:`cpshape.ends`) or the window DPs (:mod:`cpshape.dp`,
 :mod:`cpshape.aggregate`). From depth 2 on, chains that a ratio range holds far from uniform
 (each width a fixed factor from the next) go to CP-SAT first, briefly: its propagation pins
 such chains at once, where the exact searches' windows would be as wide as the network (not
-at depth 3, where the interior search carries the pair rules and is faster).
+at depth 3, where the interior search carries the pair rules and is faster; at depth 4 after
+its brief first try).
 When the budget runs out, the CP-SAT model (:mod:`cpshape.model`)
 solves the remaining stages, told which spreads the exact searches already ruled out. Either way every answer
 is recounted in pure Python and then checked against one CP-SAT model that holds every
