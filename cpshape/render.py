@@ -313,6 +313,8 @@ def summary(report: Report) -> str:
     if report.all_optimal:
         return f"{'The depth is' if n == 1 else f'All {n} depths'} proven optimal.{shared}"
     rest = ", ".join(f"{counts[s]} {s.value}" for s in Status if counts[s])
+    if counts[Status.OPTIMAL] + counts[Status.INFEASIBLE] == n:  # proven both ways
+        return f"Every depth is decided: {rest} (proven: no shape in the band).{shared}"
     return f"Not every depth is proven optimal: {rest}.{shared}"
 
 

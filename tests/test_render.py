@@ -53,6 +53,10 @@ def test_table_footer_says_whether_every_depth_is_proven() -> None:
     report = sample_report()
     proven = dataclasses.replace(report, results=report.results[1:3])
     assert "All 2 depths proven optimal." in render.render_table(proven)
+    decided = dataclasses.replace(report, results=report.results[:3])  # infeasible, 2 optimal
+    text = render.render_table(decided)
+    assert "Every depth is decided: 2 optimal, 1 infeasible (proven: no shape in the band)." in text
+    assert "Not every depth" not in text
     assert "Not every depth is proven optimal: 2 optimal, 1 feasible, 1 infeasible, 1 unknown." in (
         render.render_table(report)
     )
