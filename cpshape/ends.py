@@ -143,11 +143,8 @@ def _layer_bounds(e: Ends, fixed: dict[int, int], cap: int) -> tuple[list[int], 
     lo[-1], hi[-1] = max(lo[-1], e.last_range[0]), min(hi[-1], e.last_range[1])
     for j, u in fixed.items():
         lo[j - 1] = hi[j - 1] = u
-    held_lo, held_hi = min(e.held, default=None), max(e.held, default=None)
     for _ in range(2):
-        top, bottom = max(lo), min(hi)
-        if e.held:
-            top, bottom = max(top, held_hi), min(bottom, held_lo)
+        top, bottom = max(*lo, *e.held), min(*hi, *e.held)  # the held layers count too
         for j in range(m):
             lo[j], hi[j] = max(lo[j], top - cap), min(hi[j], bottom + cap)
         for j in range(1, m):

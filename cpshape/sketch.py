@@ -104,8 +104,8 @@ def _uniform(e: Ends, center: int, values: int) -> Tuples:
     k = math.isqrt(3 * values // len(range(lo_v, hi_v + 1, step))) // 2
     grid = [(first, last) for first in range(-k, k + 1) for last in range(-k, k + 1)]
     offsets = [(0, 0), (1, 0), (0, 1), *grid]
-    values_v = range(lo_v, hi_v + 1, step)
-    return {_interior(e, v, first, last): (v, v) for v in values_v for first, last in offsets}
+    widths = range(lo_v, hi_v + 1, step)
+    return {_interior(e, v, first, last): (v, v) for v in widths for first, last in offsets}
 
 
 def _wide(e: Ends, center: int, values: int) -> Tuples:
@@ -123,6 +123,7 @@ def _geometric(e: Ends, target: int, values: int) -> Tuples:
     lo, hi = e.rules.ratio_range
     ratios = sorted({lo + (hi - lo) * Fraction(i, SKETCH_RATIOS - 1) for i in range(SKETCH_RATIOS)})
     per_ratio = max(1, values // len(ratios))
+    rest = target - e.shift  # the count the free layers must make
     tuples: Tuples = {}
     for rho in ratios:
 
@@ -130,7 +131,6 @@ def _geometric(e: Ends, target: int, values: int) -> Tuples:
             return tuple(max(1, round(x / rho ** (j - 2))) for j in range(1, e.m + 1))
 
         # the chain's count grows with x and is at least x^2 (b_1*b_2 or b_2*b_3)
-        rest = target - e.shift
         low, high = 1, math.isqrt(max(1, rest)) + 1
         while low < high:
             mid = (low + high) // 2
