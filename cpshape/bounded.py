@@ -49,6 +49,7 @@ import numpy as np
 
 from .dp import BudgetExhausted, DepthDP, Stopped, WorkBudget, least_span
 from .hulls import _Hull, _hull, hull_tolerance
+from .sweep import Sweep, sweep_applies
 from .tables import (
     _CLAMP,
     NODE_COST,
@@ -59,6 +60,7 @@ from .tables import (
     _Tables,
     _top,
     table_bytes,
+    table_entries,
 )
 
 __all__ = ["BoundedReach", "reach_bounded"]
@@ -109,6 +111,38 @@ class _Search:
     def first(self, big_d: int, vlo: int, vhi: int) -> tuple[int, ...] | None:
         """Lexicographically smallest offsets with aggregate ``big_d`` and ``V`` in the range."""
         return self._extend(-1, 0, big_d, vlo, vhi)
+
+    def least_v(self, big_d: int, vlo: int, vhi: int) -> int | None:
+        """The least ``V`` in ``[vlo, vhi]`` that a shape with aggregate ``big_d`` has (bisection)."""
+        first = self.first
+        if vlo > vhi or first(big_d, vlo, vhi) is None:
+            return None
+        while vlo < vhi:
+            mid = (vlo + vhi) // 2
+            if first(big_d, vlo, mid) is not None:
+                vhi = mid
+            else:
+                vlo = mid + 1
+        return vlo
+
+    def greatest_v(self, big_d: int, vlo: int, vhi: int) -> int | None:
+        """The greatest such ``V`` (bisection)."""
+        first = self.first
+        if vlo > vhi or first(big_d, vlo, vhi) is None:
+            return None
+        while vlo < vhi:
+            mid = (vlo + vhi + 1) // 2
+            if first(big_d, mid, vhi) is not None:
+                vlo = mid
+            else:
+                vhi = mid - 1
+        return vlo
+
+    def ranges(self, aggregates: tuple[int, ...]) -> tuple[list[int], list[int]]:
+        """The least and greatest ``V`` of each aggregate (least above greatest: none)."""
+        tb = self.tables
+        columns = np.array(aggregates, dtype=np.int64) - tb.start[0]
+        return tb.lo[0][:, columns].min(axis=0).tolist(), tb.hi[0][:, columns].max(axis=0).tolist()
 
     def _extend(self, i: int, e: int, big_d: int, vlo: int, vhi: int) -> tuple[int, ...] | None:
         """Offsets ``d_(i+1)..`` after ``d_i = e`` (``i = -1``: before the first layer) whose
@@ -164,7 +198,7 @@ class BoundedReach:
     w: int
     low: int
     high: int
-    search: _Search
+    search: _Search | Sweep
     aggregates: tuple[int, ...]  # the D whose counts may meet the band (the hull's verdict)
 
     @cached_property
@@ -181,10 +215,7 @@ class BoundedReach:
     @cached_property
     def _by_d(self) -> list[tuple[int, int, int]]:
         """The same ranges, by ``D``."""
-        tb = self.search.tables
-        columns = np.array(self.aggregates, dtype=np.int64) - tb.start[0]
-        vlo = tb.lo[0][:, columns].min(axis=0).tolist()
-        vhi = tb.hi[0][:, columns].max(axis=0).tolist()
+        vlo, vhi = self.search.ranges(self.aggregates)
         return [r for r in zip(self.aggregates, vlo, vhi, strict=True) if r[1] <= r[2]]
 
     @cached_property
@@ -235,32 +266,6 @@ class BoundedReach:
         lo, hi = max(lo, self.low), min(hi, self.high)
         return any(self.search.first(d, lo - base, hi - base) is not None for d, base in self._blocks(lo, hi))
 
-    def _least_v(self, big_d: int, vlo: int, vhi: int) -> int | None:
-        """The least ``V`` in ``[vlo, vhi]`` that a shape with aggregate ``big_d`` has (bisection)."""
-        first = self.search.first
-        if vlo > vhi or first(big_d, vlo, vhi) is None:
-            return None
-        while vlo < vhi:
-            mid = (vlo + vhi) // 2
-            if first(big_d, vlo, mid) is not None:
-                vhi = mid
-            else:
-                vlo = mid + 1
-        return vlo
-
-    def _greatest_v(self, big_d: int, vlo: int, vhi: int) -> int | None:
-        """The greatest such ``V`` (bisection)."""
-        first = self.search.first
-        if vlo > vhi or first(big_d, vlo, vhi) is None:
-            return None
-        while vlo < vhi:
-            mid = (vlo + vhi + 1) // 2
-            if first(big_d, mid, vhi) is not None:
-                vlo = mid
-            else:
-                vhi = mid - 1
-        return vlo
-
     def ceil(self, count: int) -> int | None:
         """The least reachable count ``>= count``: per aggregate ``D`` (in increasing order of
         the counts it can give), the least ``V`` that reaches it."""
@@ -271,7 +276,7 @@ class BoundedReach:
             top = self.high if best is None else best - 1
             if base + vmin > top:
                 break
-            v = self._least_v(big_d, max(lo - base, vmin), min(top - base, vmax))
+            v = self.search.least_v(big_d, max(lo - base, vmin), min(top - base, vmax))
             if v is not None:
                 best = base + v
         return best
@@ -285,7 +290,7 @@ class BoundedReach:
             bottom = self.low if best is None else best + 1
             if base + vmax < bottom:
                 break
-            v = self._greatest_v(big_d, max(bottom - base, vmin), min(hi - base, vmax))
+            v = self.search.greatest_v(big_d, max(bottom - base, vmin), min(hi - base, vmax))
             if v is not None:
                 best = base + v
         return best
@@ -376,11 +381,17 @@ def reach_bounded(
         if not alive:
             continue
         band = (min(a[0] for _, a in alive), max(a[-1] for _, a in alive))
-        if table_bytes(dp, span, band) > MAX_TABLE_BYTES:
-            leftover.extend(w for w, _ in alive)
-            continue
-        tables = _build_tables(dp, span, pairs, layers, budget, band)
-        search = _Search(tables, pairs, layers, budget, dp.rules.multiple_of**2)  # shared by the windows
+        search: _Search | Sweep | None = None
+        entries, wanted = table_entries(dp, span, band), [d for _, a in alive for d in a]
+        if sweep_applies(dp, span, pairs, layers, len(wanted), entries):
+            sweep = Sweep(dp, pairs, layers, budget)  # depth 4: no tables where it pays
+            search = sweep if sweep.pays(wanted, entries) else None
+        if search is None:
+            if table_bytes(dp, span, band) > MAX_TABLE_BYTES:
+                leftover.extend(w for w, _ in alive)
+                continue
+            tables = _build_tables(dp, span, pairs, layers, budget, band)
+            search = _Search(tables, pairs, layers, budget, dp.rules.multiple_of**2)  # shared by the windows
         for w, aggregates in alive:
             reach = BoundedReach(dp, w, low, high, search, tuple(aggregates))
             if reach.exists(low, high):

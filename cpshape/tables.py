@@ -65,11 +65,14 @@ def _bands(m: int, span: int, band: tuple[int, int] | None) -> list[tuple[int, i
     return bands
 
 
+def table_entries(dp: DepthDP, span: int, band: tuple[int, int] | None = None) -> int:
+    """Entries of the tables of this span (both tables, every layer), for the band of ``D``."""
+    return 2 * (span + 1) * sum(max(0, hi - lo + 1) for lo, hi in _bands(dp.depth, span, band))
+
+
 def table_bytes(dp: DepthDP, span: int, band: tuple[int, int] | None = None) -> int:
     """Memory the tables of this span take (both tables, every layer), for the band of ``D``."""
-    m, s = dp.depth, span
-    entries = 2 * (s + 1) * sum(max(0, hi - lo + 1) for lo, hi in _bands(m, s, band))
-    return entries * np.dtype(_dtype(dp, s)).itemsize
+    return table_entries(dp, span, band) * np.dtype(_dtype(dp, span)).itemsize
 
 
 def _top(dp: DepthDP, span: int) -> int:
