@@ -152,32 +152,38 @@ def _hull(
     """
     m, s = dp.depth, span
     weight = [1 if i in (0, m - 1) else 2 for i in range(m)]
-    gain = [[_linear_gain(dp, i, e) for e in range(s + 1)] for i in range(m)]
     qq = dp.rules.multiple_of ** 2
-    offsets = np.arange(s + 1, dtype=np.int64)
-    gains = np.array(gain, dtype=np.int64)
-    shares = np.array(weight, dtype=np.int64)[:, None] * offsets[None, :]
-    product = qq * np.outer(offsets, offsets)
     allowed = np.array(layers)
     inf = np.int64(2**62)
     free = bool(allowed.all() and pairs.all())  # no rule cuts the window: no value is ever inf
+    # Each minimised ``alpha*sign*V - beta*D`` is multilinear in the offsets (no square), so
+    # over a window no rule cuts, the box [0, s]^m, it is least at a corner: there the DPs
+    # need only the offsets 0 and s.
+    offsets = np.array([0, s] if free and s > 1 else range(s + 1), dtype=np.int64)
+    if free:
+        allowed, pairs = allowed[:, offsets], pairs[np.ix_(offsets, offsets)]
+    gain = [[_linear_gain(dp, i, int(e)) for e in offsets] for i in range(m)]
+    gains = np.array(gain, dtype=np.int64)
+    shares = np.array(weight, dtype=np.int64)[:, None] * offsets[None, :]
+    product = qq * np.outer(offsets, offsets)
+    n = len(offsets)
 
     def minimise(alpha: list[int], beta: list[int], sign: list[int]) -> list[tuple[int, int] | None]:
         """Per batch item, ``(D, V)`` of a shape minimising ``alpha*sign*V - beta*D``."""
         found: list[tuple[int, int] | None] = []
-        chunk = max(1, min(64, 2**22 // ((s + 1) * (s + 1))))
+        chunk = max(1, min(64, 2**22 // (n * n)))
         for at in range(0, len(alpha), chunk):
             a = np.array(alpha[at : at + chunk], dtype=np.int64) * np.array(sign[at : at + chunk])
             b = np.array(beta[at : at + chunk], dtype=np.int64)
-            budget.spend(32 * m * len(a) * (s + 1) * (s + 1) + 64 * NODE_COST * 12 * m)  # + numpy calls
+            budget.spend(32 * m * len(a) * n * n + 64 * NODE_COST * 12 * m)  # + numpy calls
             if budget.exhausted:
                 raise BudgetExhausted
             a, b = a[:, None], b[:, None]
-            cost = a[:, None, :] * gains[None] - b[:, None, :] * shares[None]  # (B, m, s+1)
+            cost = a[:, None, :] * gains[None] - b[:, None, :] * shares[None]  # (B, m, n)
             value = np.where(allowed[m - 1][None], cost[:, m - 1], inf)
             # the same at every layer; inf // 2 keeps value + edge (at most 1.5 inf) inside int64
             edges = np.where(pairs[None], a[:, :, None] * product[None], inf // 2)
-            rows, cols = np.arange(len(a))[:, None], np.arange(s + 1)[None, :]
+            rows, cols = np.arange(len(a))[:, None], np.arange(n)[None, :]
             choice = []
             for i in range(m - 2, -1, -1):
                 both = value[:, None, :] + edges
@@ -193,15 +199,17 @@ def _hull(
             path = [value.argmin(axis=1)]
             for arg in choice:
                 path.append(arg[rows[:, 0], path[-1]])
-            offs = np.stack(path, axis=1)  # (B, m)
+            index = np.stack(path, axis=1)  # (B, m): positions in ``offsets``
+            offs = offsets[index]
             dead = value[rows[:, 0], path[0]] >= inf // 2
-            big_d = (shares[np.arange(m)[None, :], offs]).sum(axis=1).tolist()
-            v = gains[np.arange(m)[None, :], offs].sum(axis=1) + qq * (offs[:, :-1] * offs[:, 1:]).sum(axis=1)
+            layer = np.arange(m)[None, :]
+            big_d = (shares[layer, index]).sum(axis=1).tolist()
+            v = gains[layer, index].sum(axis=1) + qq * (offs[:, :-1] * offs[:, 1:]).sum(axis=1)
             for k, (dk, vk) in enumerate(zip(big_d, v.tolist(), strict=True)):
                 found.append(None if dead[k] else (dk, vk))
         return found
 
-    top = 1 + qq * (m - 1) * s * s + sum(max(g) for g in gain)  # above every V
+    top = 1 + qq * (m - 1) * s * s + sum(max(g) for g in gain)  # above every V (gains grow with e)
     wide = 1 + 2 * (m - 1) * s  # above every D
     if 8 * top * wide >= 2**60:  # the DP's values could overflow: bounds that hold anyway
         return _Hull([(0, 0), (wide - 1, 0)], [(0, top), (wide - 1, top)])
