@@ -326,6 +326,11 @@ def _groups(
     groups: dict[bytes, list[tuple[int, np.ndarray, list[np.ndarray]]]] = {}
     vary = _pairs_vary(dp)
     fixed = None if vary or not bases else _pairs(dp, bases[0], span)
+    r, q = dp.rules, dp.rules.multiple_of
+    uncut = fixed is not None and not r.pins and r.min_width <= q * min(bases)
+    if uncut and (r.max_width is None or r.max_width >= q * (max(bases) + span)):
+        layers = _layers(dp, bases[0], span)  # no bound or pin cuts any window: one group
+        return [[(w, fixed, layers) for w in bases]], []
     for w in bases:
         layers = _layers(dp, w, span)
         if not all(layer.any() for layer in layers):
