@@ -96,7 +96,7 @@ class Sweep:
         d2, d3 = np.nonzero(allowed)
         order = np.argsort(d2 + d3, kind="stable")
         d2, d3 = d2[order].astype(np.int64), d3[order].astype(np.int64)
-        budget.spend(PAIR_WORDS * (s + 1) ** 2)
+        budget.spend(64 * PAIR_WORDS * (s + 1) ** 2)
         if budget.exhausted:
             raise BudgetExhausted
         self.span, self.t = s, d2 + d3
@@ -127,7 +127,7 @@ class Sweep:
         s = self.span
         first = np.searchsorted(self.t, -((2 * s - big_d) // 2), side="left")  # 2t >= D - 2s
         last = np.searchsorted(self.t, big_d // 2, side="right")  # 2t <= D
-        self.budget.spend(PAIR_WORDS * int(last - first) + PASS_WORDS)
+        self.budget.spend(64 * (PAIR_WORDS * int(last - first) + PASS_WORDS))
         if self.budget.exhausted:
             raise BudgetExhausted
         cols = {k: v[first:last] for k, v in self._cols.items()}
