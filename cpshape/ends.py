@@ -194,7 +194,7 @@ def _search(
                 boxes.append(box)
                 bound[0] = min(bound[0], box.spread)
             continue
-        for u1 in e.first_candidates(inner, lo1, hi1, (i_min + i_max) // 2):
+        for u1 in e.first_candidates(inner, lo1, hi1, (i_min + i_max) // 2, budget):
             budget.spend(64 * WORDS_PER_END)
             if budget.exhausted:
                 raise BudgetExhausted

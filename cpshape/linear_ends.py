@@ -14,12 +14,19 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+import numpy as np
+
+from .budget import BudgetExhausted, WorkBudget
 from .counting import edge_count, uniform_count
 from .dp import far_from_uniform, pair_factors, within_pairs
 from .spec import Constraints
 
 __all__ = ["Box", "Ends", "Record", "best_shape", "uniform_center"]
 
+
+#: Budget words per residue class of ``u_1`` listed for a narrow band (0.05-0.1 us of numpy
+#: work each; the searches charge ``WORDS_PER_END``, 1,000 words, per first width visited).
+RESIDUE_WORDS = 16
 
 #: A first width found with the interior after it: ``(spread, u_1, *interior)``.
 Record = tuple[int, ...]
@@ -193,28 +200,77 @@ class Ends:
         rest_lo, rest_hi = self.low - delta - alpha * u1, self.high - delta - alpha * u1
         return max(lo, -(-rest_lo // gamma)), min(hi, rest_hi // gamma)
 
-    def first_candidates(self, inner: tuple[int, ...], lo: int, hi: int, center: int) -> Iterator[int]:
-        """``u_1`` values that can reach the band, nearest to ``center`` first."""
+    def first_candidates(
+        self, inner: tuple[int, ...], lo: int, hi: int, center: int, budget: WorkBudget | None = None
+    ) -> Iterator[int]:
+        """``u_1`` values that can reach the band, nearest to ``center`` first (ties: the
+        smaller first); for a narrow band only those of the residue classes that can hit it
+        (:func:`residue_candidates`)."""
         alpha, gamma, delta = self.coefficients(inner)
-        width = self.high - self.low + 1
-        if width < gamma and width <= 4096:
-            g = math.gcd(alpha, gamma)
-            modulus = gamma // g
-            residues = {(r - delta) // g for r in range(self.low, self.high + 1) if (r - delta) % g == 0}
-            if modulus > 64 * max(1, len(residues)):
-                inverse = pow(alpha // g, -1, modulus)
-                classes = {r * inverse % modulus for r in residues}
-                streams = []
-                for r in classes:
-                    below = center - (center - r) % modulus
-                    streams += [
-                        _side(below, -modulus, lo, hi, center),
-                        _side(below + modulus, modulus, lo, hi, center),
-                    ]
-                for _, v in heapq.merge(*streams):
-                    yield v
-                return
-        yield from _walk(center, lo, hi)
+        classes = residue_candidates(alpha, gamma, delta, (self.low, self.high), (lo, hi), center, budget)
+        yield from _walk(center, lo, hi) if classes is None else classes
+
+
+def residue_candidates(
+    alpha: int,
+    gamma: int,
+    delta: int,
+    band: tuple[int, int],
+    bounds: tuple[int, int],
+    center: int,
+    budget: WorkBudget | None = None,
+) -> Iterator[int] | None:
+    """The ``u`` in ``bounds`` for which ``alpha*u + gamma*v + delta`` lies in ``band`` for
+    some integer ``v``, by distance from ``center`` (ties: the smaller first); ``None`` where
+    the band is too wide for this to cut much (then every ``u`` can). Listing the classes is
+    charged to ``budget``, ``RESIDUE_WORDS`` a residue."""
+    (low, high), (lo, hi) = band, bounds
+    width = high - low + 1
+    if width >= gamma or width > 4096:
+        return None
+    g = math.gcd(alpha, gamma)
+    modulus = gamma // g
+    # the band's counts r = delta (mod g), as (r - delta) / g: one run of integers
+    first, last = -((delta - low) // g), (high - delta) // g
+    residues = max(0, last - first + 1)
+    if residues and modulus <= 64 * residues:
+        return None
+    if budget is not None:
+        budget.spend(64 * RESIDUE_WORDS * residues)
+        if budget.exhausted:
+            raise BudgetExhausted
+    if not residues:
+        return iter(())  # no count of the band is delta modulo g
+    inverse = pow(alpha // g, -1, modulus)
+    center = min(max(center, lo), hi)  # the same order, and no walk from outside
+    if modulus < 2**31 and max(abs(lo), abs(hi)) < 2**60:
+        r = np.arange(first, last + 1, dtype=np.int64) % modulus
+        return _nearest_first(np.unique(r * inverse % modulus), modulus, center, lo, hi)
+    streams = []
+    for r in {r * inverse % modulus for r in range(first, last + 1)}:
+        below = center - (center - r) % modulus
+        streams += [_side(below, -modulus, lo, hi, center), _side(below + modulus, modulus, lo, hi, center)]
+    return (v for _, v in heapq.merge(*streams))
+
+
+def _nearest_first(classes: np.ndarray, modulus: int, center: int, lo: int, hi: int) -> Iterator[int]:
+    """The values in ``lo..hi`` of the residue ``classes`` modulo ``modulus``, by distance
+    from ``center`` (ties: the smaller first), ring by ring: ring ``k`` holds the distances
+    ``k*modulus`` up to ``(k+1)*modulus`` (exclusive), one value per class on each side."""
+    below = center - (center - classes) % modulus  # per class, the nearest value <= center
+    on = below == center  # there the value above is a whole modulus away: the next ring
+    k = 0
+    while True:
+        down = below - k * modulus
+        up = np.where(on, below + k * modulus, below + (k + 1) * modulus)
+        if k == 0:
+            up = up[~on]
+        if int(down.max()) < lo and (not len(up) or int(up.min()) > hi):
+            return
+        values = np.concatenate([down[down >= lo], up[up <= hi]])
+        order = np.lexsort((values, np.abs(values - center)))
+        yield from values[order].tolist()
+        k += 1
 
 
 def _side(start: int, step: int, lo: int, hi: int, center: int) -> Iterator[tuple[int, int]]:

@@ -25,12 +25,13 @@ import itertools
 import math
 from fractions import Fraction
 
+from .budget import BudgetExhausted, WorkBudget
 from .dp import pair_rule
-from .ends import reduced
+from .ends import WORDS_PER_END, reduced
 from .linear_ends import Ends, uniform_center
 from .spec import Constraints
 
-__all__ = ["SKETCH_FIRSTS", "SKETCH_VALUES", "sketch_by_ends"]
+__all__ = ["SKETCH_FIRSTS", "SKETCH_VALUES", "SKETCH_WORDS", "sketch_by_ends"]
 
 #: The sketch's interior tuples per family (fewer from depth 8 on: each costs a pass over
 #: the layers, 0.1 s at depth 10 against 1.3 s at depth 128 for all 2,048) and first widths
@@ -38,6 +39,12 @@ __all__ = ["SKETCH_FIRSTS", "SKETCH_VALUES", "sketch_by_ends"]
 SKETCH_VALUES, SKETCH_FIRSTS = 2048, 16
 #: The ratios the geometric family tries across a ratio range.
 SKETCH_RATIOS = 8
+#: The sketch's work cap in words, at the interior search's rates (``WORDS_PER_END`` a tuple
+#: and a first width tried, ``RESIDUE_WORDS`` a residue class listed): some 14 times what
+#: 2,048 tuples of 16 first widths cost, about 2.5 s. Narrow bands over a wide first layer
+#: leave thousands of residue classes per tuple: 100000 -> 3, 3*10^13 +-1000, depth 4 takes
+#: 0.95 s of it (37 s, after a 5 s limit, before the classes were listed in numpy).
+SKETCH_WORDS = 5 * 10**8
 
 Tuples = dict[tuple[int, ...], tuple[int, int]]  # interior -> (u_1 to start at, u_m to aim at)
 
@@ -47,7 +54,8 @@ def sketch_by_ends(
 ) -> tuple[tuple[int, ...], int] | None:
     """A valid shape in the band, no proof of anything: the best (least spread, then least
     ``|deviation|``) over the families above. ``None`` if none of them reaches the band.
-    It is the shape CP-SAT must beat where the exact searches ran out."""
+    It is the shape CP-SAT must beat where the exact searches ran out; it stops after
+    ``SKETCH_WORDS`` of work (the best found by then)."""
     e = reduced(Ends(a, c, m, bias, rules, band)) if m >= 3 else None
     if e is None:
         return None
@@ -61,6 +69,7 @@ def sketch_by_ends(
             tuples.setdefault(inner, at)  # the uniform family's first: it decides ties
     rule = pair_rule(rules)
     best: tuple[tuple[int, int], tuple[int, ...], int] | None = None
+    budget = WorkBudget(SKETCH_WORDS)
     for inner, (first_at, last_at) in tuples.items():
         if max(inner) > e.u_max or min(inner) < e.u_min:
             continue
@@ -69,9 +78,15 @@ def sketch_by_ends(
         alpha, gamma, delta = e.coefficients(inner)
         lo1 = max(lo1, -(-(e.low - delta - gamma * him) // alpha))
         hi1 = min(hi1, (e.high - delta - gamma * lom) // alpha)
-        for tried, u1 in enumerate(e.first_candidates(inner, lo1, hi1, first_at)):
-            if tried == SKETCH_FIRSTS:
-                break
+        try:
+            candidates = e.first_candidates(inner, lo1, hi1, first_at, budget)
+            firsts = list(itertools.islice(candidates, SKETCH_FIRSTS))
+            budget.spend(64 * WORDS_PER_END * (1 + len(firsts)))
+            if budget.exhausted:
+                raise BudgetExhausted
+        except BudgetExhausted:
+            break  # the best found so far
+        for u1 in firsts:
             lo, hi = e.last_interval(u1, inner, lom, him)
             if lo > hi:
                 continue
