@@ -150,15 +150,15 @@ class DepthDP(Windows):
         cands, base, cap = self._layers(win)
         if cap < 0:
             return 0, base, []
-        mask = (1 << (cap + 1)) - 1
         after = pair_factors(self.rules, after=True)  # the pair rule as an interval of y
         c, m, bias = self.output_size, self.depth, self.bias
         # every pair of neighbouring candidates is looked at, kept by the pair rule or not:
         # charged up front, so that a window too wide for the budget is never started
         pairs = sum(len(cands[i]) * len(cands[i + 1]) for i in range(m - 1))
         budget.spend(64 * PAIR_WORDS * (pairs + len(cands[-1])))
-        if budget.exhausted or self._set_bits(cands, cap, keep) > 8 * MAX_DP_BYTES:
-            raise BudgetExhausted
+        if budget.exhausted or max(cap + 1, self._set_bits(cands, cap, keep)) > 8 * MAX_DP_BYTES:
+            raise BudgetExhausted  # (the mask alone holds cap + 1 bits)
+        mask = (1 << (cap + 1)) - 1
         last0 = cands[-1][0]
         current = {
             x: (1 << extra) if (extra := self._edge_extra(x, c, last0, c)) <= cap else 0 for x in cands[-1]

@@ -372,3 +372,23 @@ def test_aggregate_listing_is_charged_by_row_and_base() -> None:
     assert found
     with pytest.raises(BudgetExhausted):
         found[0].band_bits(low, WorkBudget(high - low))
+
+
+def test_window_dp_refuses_a_band_too_wide_to_hold() -> None:
+    """A window whose counts span more offsets than ``MAX_DP_BYTES`` of bits can hold is
+    refused before anything is allocated (a band of +-1 % at 2e13 asked for a 2^(4e11)-bit
+    mask and ran out of memory), as too much work; the same window on a narrow band is
+    decided, its counts the brute-force ones."""
+    import cpshape.dp as dp_module
+    from cpshape.windows import Window
+
+    dp = DepthDP(100, 1, 3, True, Constraints())
+    widths = (tuple(range(2236067, 2236070)),) * 3
+    least = dp.count([w[0] for w in widths])
+    wide = Window(widths, least, least + 8 * dp_module.MAX_DP_BYTES + 10)
+    with pytest.raises(BudgetExhausted):
+        dp.reachable(wide, WorkBudget(10**15))
+    narrow = Window(widths, least, least + 3 * 10**7)
+    bits, base = dp.reachable(narrow, WorkBudget(10**15))
+    counts = {plain_count(100, shape, 1, True) for shape in itertools.product(*widths)}
+    assert bin(bits).count("1") == len(counts) and all(bits >> (n - base) & 1 for n in counts)
