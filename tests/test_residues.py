@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+import cpshape.linear_ends as linear_ends_module
 import cpshape.sketch as sketch_module
 from cpshape import Constraints, Problem, SolverSettings, solve
 from cpshape.dp import BudgetExhausted, WorkBudget
@@ -26,12 +27,16 @@ def _reference(alpha: int, gamma: int, delta: int, band, bounds, center: int) ->
     return sorted(hits, key=lambda u: (abs(u - center), u))
 
 
-@pytest.mark.parametrize("huge", [False, True], ids=["numpy", "python"])
-@pytest.mark.parametrize("seed", range(12))
-def test_residue_candidates_are_every_hit_nearest_first(seed: int, huge: bool) -> None:
-    """The listing (numpy rings below 2^31, exact Python streams above) is exactly the first
-    widths some count of the band has, in order of distance from the centre, for centres
-    inside, below and above the bounds."""
+@pytest.mark.parametrize("huge", [False, True], ids=["small-modulus", "huge-modulus"])
+@pytest.mark.parametrize("numpy_from", [0, 10**9], ids=["numpy", "streams"])
+@pytest.mark.parametrize("seed", range(8))
+def test_residue_candidates_are_every_hit_nearest_first(
+    seed: int, huge: bool, numpy_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The listing (numpy rings for many classes below a modulus of 2^31, merged Python
+    streams otherwise) is exactly the first widths some count of the band has, in order of
+    distance from the centre, for centres inside, below and above the bounds."""
+    monkeypatch.setattr(linear_ends_module, "NUMPY_RESIDUES", numpy_from)
     rng = random.Random(seed)
     checked = 0
     while checked < 25:
