@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import bisect
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -51,13 +51,11 @@ from .dp import BudgetExhausted, DepthDP, Stopped, WorkBudget, least_span
 from .hulls import _Hull, _hull, hull_tolerance
 from .sweep import Sweep, sweep_applies
 from .tables import (
-    _CLAMP,
-    NODE_COST,
     _build_tables,
     _layers,
     _pairs,
     _pairs_vary,
-    _Tables,
+    _Search,
     _top,
     table_bytes,
     table_entries,
@@ -65,10 +63,6 @@ from .tables import (
 
 __all__ = ["BoundedReach", "reach_bounded"]
 
-#: Spans above which a search node tests its children with numpy rather than a plain loop
-#: (the loop walks the offsets listed once per layer and column; 48 -> 128 measured on the
-#: suite: mnist-1e12 949 -> 878 ms, 64x10-1e9-mult8-ratio 222 -> 184 ms, the rest the same).
-_NUMPY_NODE = 128
 #: Sets of tables built per span (windows whose rules differ need their own set).
 MAX_TABLE_SETS = 4
 #: Memory one set of tables may take (min and max tables together, every layer).
@@ -76,118 +70,6 @@ MAX_TABLE_BYTES = 256 * 2**20
 #: Offset pairs ``(span + 1)^2`` beyond which the bounded search does not apply (its hulls
 #: and pair masks take a few bytes per pair: 2^22 pairs, spans up to 2047, stay near 100 MB).
 MAX_PAIR_CELLS = 1 << 22
-
-
-@dataclass
-class _Search:
-    """Depth-first search in one window for shapes with ``V`` in ``[vlo, vhi]`` and a given ``D``.
-
-    The failed states depend on the tables and the offset masks alone (not on the base
-    width), so one search, and what it has learnt, serves every window of a set of tables.
-    """
-
-    tables: _Tables
-    pairs: np.ndarray
-    layers: list[np.ndarray]
-    budget: WorkBudget
-    qq: int
-    failed: set[tuple[int, int, int, int, int]] = field(default_factory=set)
-
-    def __post_init__(self) -> None:
-        s = len(self.layers[0]) - 1
-        offsets = np.arange(s + 1, dtype=np.int64)
-        self._edges = [self.qq * e * offsets for e in range(s + 1)]
-        self._open = [[layer & self.pairs[e] for e in range(s + 1)] for layer in self.layers]
-        # on narrow spans the same as lists, the layer's own mask last (the first layer's)
-        self._lists = []
-        if s + 1 <= _NUMPY_NODE:
-            for row, layer in zip(self._open, self.layers, strict=True):
-                self._lists.append([*(x.tolist() for x in row), layer.tolist()])
-        # per (layer, column) on narrow spans: the offsets with a continuation, and their range
-        self._live: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
-        # a node is a handful of numpy operations on the s+1 offsets, then one step per child
-        self._cost = 64 * NODE_COST * (6 + (s + 1) // 64)
-
-    def first(self, big_d: int, vlo: int, vhi: int) -> tuple[int, ...] | None:
-        """Lexicographically smallest offsets with aggregate ``big_d`` and ``V`` in the range."""
-        return self._extend(-1, 0, big_d, vlo, vhi)
-
-    def least_v(self, big_d: int, vlo: int, vhi: int) -> int | None:
-        """The least ``V`` in ``[vlo, vhi]`` that a shape with aggregate ``big_d`` has (bisection)."""
-        first = self.first
-        if vlo > vhi or first(big_d, vlo, vhi) is None:
-            return None
-        while vlo < vhi:
-            mid = (vlo + vhi) // 2
-            if first(big_d, vlo, mid) is not None:
-                vhi = mid
-            else:
-                vlo = mid + 1
-        return vlo
-
-    def greatest_v(self, big_d: int, vlo: int, vhi: int) -> int | None:
-        """The greatest such ``V`` (bisection)."""
-        first = self.first
-        if vlo > vhi or first(big_d, vlo, vhi) is None:
-            return None
-        while vlo < vhi:
-            mid = (vlo + vhi + 1) // 2
-            if first(big_d, mid, vhi) is not None:
-                vlo = mid
-            else:
-                vhi = mid - 1
-        return vlo
-
-    def ranges(self, aggregates: tuple[int, ...]) -> tuple[list[int], list[int]]:
-        """The least and greatest ``V`` of each aggregate (least above greatest: none)."""
-        tb = self.tables
-        columns = np.array(aggregates, dtype=np.int64) - tb.start[0]
-        return tb.lo[0][:, columns].min(axis=0).tolist(), tb.hi[0][:, columns].max(axis=0).tolist()
-
-    def _extend(self, i: int, e: int, big_d: int, vlo: int, vhi: int) -> tuple[int, ...] | None:
-        """Offsets ``d_(i+1)..`` after ``d_i = e`` (``i = -1``: before the first layer) whose
-        share of ``D`` is ``big_d`` and whose share of ``V`` lies in ``[vlo, vhi]``."""
-        tb, m = self.tables, len(self.layers)
-        if i == m - 1:
-            return () if big_d == 0 and vlo <= 0 <= vhi else None
-        key = (i, e, big_d, vlo, vhi)
-        if key in self.failed:
-            return None
-        self.budget.spend(self._cost)
-        if self.budget.exhausted:
-            raise BudgetExhausted
-        j = i + 1
-        column = big_d - tb.start[j]
-        if not 0 <= column < tb.lo[j].shape[1]:
-            self.failed.add(key)
-            return None
-        qq_e, gain, weight = self.qq * e, tb.gain[j], tb.weight[j]
-        for f in self._children(i, j, e, column, vlo, vhi):
-            g = qq_e * f + gain[f]
-            rest = self._extend(j, f, big_d - weight * f, vlo - g, vhi - g)
-            if rest is not None:
-                return (f, *rest)
-        self.failed.add(key)
-        return None
-
-    def _children(self, i: int, j: int, e: int, column: int, vlo: int, vhi: int) -> list[int]:
-        """The offsets of layer ``j`` after ``d_i = e`` whose range at ``column`` meets
-        ``[vlo, vhi]``, in increasing order: a few numpy operations on wide spans; on narrow
-        ones (where it is faster) a plain loop over the offsets that have a continuation at
-        that column, listed with their range once per (layer, column)."""
-        tb = self.tables
-        if len(self.layers[j]) > _NUMPY_NODE:
-            ok, edge = (self.layers[j] if i < 0 else self._open[j][e]), self._edges[e]
-            lo, hi = tb.lo[j][:, column], tb.hi[j][:, column]
-            ok = ok & (lo <= hi) & (lo + edge <= min(vhi, _CLAMP)) & (hi + edge >= max(vlo, -_CLAMP))
-            return np.flatnonzero(ok).tolist()
-        live = self._live.get((j, column))
-        if live is None:
-            rows = zip(tb.lo[j][:, column].tolist(), tb.hi[j][:, column].tolist(), strict=True)
-            live = [(f, low, high) for f, (low, high) in enumerate(rows) if low <= high]
-            self._live[(j, column)] = live
-        qq_e, allowed = self.qq * e, self._lists[j][e if i >= 0 else -1]
-        return [f for f, low, high in live if allowed[f] and low + qq_e * f <= vhi and high + qq_e * f >= vlo]
 
 
 @dataclass(frozen=True)

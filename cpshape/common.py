@@ -17,10 +17,11 @@ from collections.abc import Iterator
 import numpy as np
 
 from .aggregate import MASK_BAND, MASK_DENSITY, AggregateCounts, aggregate_counts, listable_bases
-from .bounded import NODE_COST, BoundedReach
+from .bounded import BoundedReach
 from .dp import PAIR_WORDS, BudgetExhausted, DepthDP, Reach, Reachable, WorkBudget
 from .scan import reach_upto, span_limit
 from .spec import Problem
+from .tables import NODE_COST
 from .twolayer import LineReach, PairReach, reach_pairs
 
 __all__ = ["Counts", "closest_common_count", "leapfrog", "line_and_pairs"]

@@ -203,13 +203,13 @@ def test_search_nodes_by_loop_and_by_numpy_agree(
 ) -> None:
     """A node of the bounded search lists its children with numpy on wide spans and with a
     plain loop on narrow ones (``_NUMPY_NODE``); either way everywhere, the same answers."""
-    import cpshape.bounded as bounded_module
+    import cpshape.tables as tables_module
 
     p = Problem(a, c, params, depths, constraints=rules)
     _force("bounded", monkeypatch)  # depth 4 too (not the interior search's first try)
     answers = []
     for threshold in (0, 10**6):
-        monkeypatch.setattr(bounded_module, "_NUMPY_NODE", threshold)
+        monkeypatch.setattr(tables_module, "_NUMPY_NODE", threshold)
         report = solve(p)
         assert report.all_optimal
         answers.append([(r.widths, r.params, r.proof) for r in report.results])

@@ -14,10 +14,9 @@ from reference import obeys, plain_count
 from cpshape import Constraints, Problem, SolverSettings, solve
 from cpshape import bounded as bounded_module
 from cpshape import sweep as sweep_module
-from cpshape.bounded import _Search
 from cpshape.dp import DepthDP, WorkBudget
 from cpshape.sweep import Sweep, intervals, sweep_applies
-from cpshape.tables import _build_tables, _linear_gain, _masks
+from cpshape.tables import _build_tables, _linear_gain, _masks, _Search
 
 
 def _window(rng: random.Random):
