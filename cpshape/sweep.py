@@ -136,8 +136,10 @@ class Sweep:
         high = np.minimum(cols["hi1"], k - cols["lo4"])
         return cols, k, k * cols["g1"] + cols["g0"], np.stack([low, high])
 
-    def _hits(self, big_d: int, vlo: int, vhi: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-        """Per pair, the ends of the interval of ``d_1`` with ``V`` in ``[vlo, vhi]``, and ``K``."""
+    def _hits(
+        self, big_d: int, vlo: int, vhi: int
+    ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+        """As :meth:`_pass`, the interval of ``d_1`` cut to ``V`` in ``[vlo, vhi]``."""
         cols, k, gamma, (low, high) = self._pass(big_d)
         vlo, vhi = max(vlo, -_CLAMP), min(vhi, _CLAMP)
         alpha = cols["alpha"]
@@ -153,13 +155,13 @@ class Sweep:
             inside = (vlo <= gamma) & (gamma <= vhi)
             first = np.where(flat, np.where(inside, low, high + 1), first)
             last = np.where(flat, high, last)
-        return cols, k, np.stack([np.maximum(low, first), np.minimum(high, last)])
+        return cols, k, gamma, np.stack([np.maximum(low, first), np.minimum(high, last)])
 
     def first(self, big_d: int, vlo: int, vhi: int) -> tuple[int, ...] | None:
         """Lexicographically smallest offsets with aggregate ``big_d`` and ``V`` in the range."""
         if vlo > vhi:
             return None
-        cols, k, (low, high) = self._hits(big_d, vlo, vhi)
+        cols, k, _, (low, high) = self._hits(big_d, vlo, vhi)
         ok = np.flatnonzero(low <= high)
         if not len(ok):
             return None
@@ -182,14 +184,13 @@ class Sweep:
         in the range lies at one end of the pair's interval; the extreme over the pairs."""
         if vlo > vhi:
             return None
-        cols, k, (low, high) = self._hits(big_d, vlo, vhi)
+        cols, _, gamma, (low, high) = self._hits(big_d, vlo, vhi)
         ok = low <= high
         if not ok.any():
             return None
         alpha = cols["alpha"][ok]
-        gamma = k[ok] * cols["g1"][ok] + cols["g0"][ok]
         at = np.where(sign * alpha >= 0, low[ok], high[ok])  # where sign*V is least
-        return int(sign * (sign * (alpha * at + gamma)).min())
+        return int(sign * (sign * (alpha * at + gamma[ok])).min())
 
     def ranges(self, aggregates: tuple[int, ...]) -> tuple[list[int], list[int]]:
         """The least and the greatest ``V`` of every shape with each aggregate (an empty
