@@ -318,15 +318,16 @@ def quick_by_ends(
     budget: WorkBudget,
     words: int,
     max_units: int,
-) -> tuple[bool, tuple[tuple[int, ...], int] | None, int]:
+) -> tuple[bool, tuple[tuple[int, ...], int] | None, int, bool]:
     """:func:`solve_by_ends` within ``words`` of ``budget`` (charged to it), if the uniform
-    width is at most ``max_units`` units: ``(settled, its answer, spreads ruled out)``."""
+    width is at most ``max_units`` units: ``(settled, its answer, spreads ruled out, whether
+    the width was above max_units and nothing was tried)``."""
     if uniform_center(Ends(a, c, m, bias, rules, band), target) > max_units:
-        return False, None, 0
+        return False, None, 0, True
     quick = WorkBudget(min(words, max(budget.left, 0)), budget.deadline)
     try:
-        return True, solve_by_ends(a, c, m, bias, rules, band, target, span_limit, quick), 0
+        return True, solve_by_ends(a, c, m, bias, rules, band, target, span_limit, quick), 0, False
     except Stopped as stop:
-        return False, None, stop.span
+        return False, None, stop.span, False
     finally:
         budget.charge(quick)

@@ -73,6 +73,9 @@ ENDS_INTERIOR_SHARE = 0.5
 #: 0.14 s slower; 5e6 words did as well in all, 48.2 s). At 10^12 the least spread is 267,
 #: and its caps would cost 1.5 s against the bounded search's 0.39 s.
 ENDS_QUICK_DEPTH, ENDS_QUICK_WORDS, ENDS_QUICK_UNITS = 4, 2 * 10**7, 10**5
+#: Above that width (no pins) the bounded search's trial gets three quarters: 4 -> 3, 5e12,
+#: `feasible` at 20 s -> optimal in 3.4 s (with a pin the interior search is the faster).
+ENDS_WIDE_SHARE = 0.75
 BOUNDED_SHARE = 0.5
 ENDS_FIRST_DEPTH = 3
 #: From this depth on, chains that the pair rules hold far from uniform (:func:`far_from_uniform`)
@@ -150,9 +153,10 @@ def _solve_depth(
     limit = span_limit(problem, m, high)
     spread_floor = 0  # spreads (in multiples of q) below this are proven not to reach the band
     ends = 3 <= m <= ENDS_MAX_DEPTH and problem.prefer is Prefer.SPREAD
+    wide = False  # depth 4 above ENDS_QUICK_UNITS
     if ends and m == ENDS_QUICK_DEPTH:  # the interior search first (on far chains too), briefly
         args = (*_ends_args(problem, m, band), limit, budget)
-        settled, found, spread_floor = quick_by_ends(*args, ENDS_QUICK_WORDS, ENDS_QUICK_UNITS)
+        settled, found, spread_floor, wide = quick_by_ends(*args, ENDS_QUICK_WORDS, ENDS_QUICK_UNITS)
         if settled and found is None:
             return _infeasible(problem, settings, m, band, start, "interior search", nearest)
         if settled:
@@ -171,6 +175,9 @@ def _solve_depth(
     share = 0.0 if ends and m == ENDS_FIRST_DEPTH else ENDS_TRIAL_SHARE if ends else BOUNDED_SHARE
     if ends and m >= ENDS_PINNED_DEPTH and problem.constraints.pins:
         share = ENDS_PINNED_SHARE
+    wide = wide and not problem.constraints.pins
+    resume = share == ENDS_TRIAL_SHARE or wide  # the bounded search resumes after the interior
+    share = ENDS_WIDE_SHARE if wide else share
     try:
         # The bounded search settles most problems at once. Where its tables or its search
         # grow too large within its share of the budget, the interior search (depths 3-6,
@@ -186,7 +193,7 @@ def _solve_depth(
                 partial += [stop.best] if stop.best else []
             budget.charge(trial)
             if ends:
-                args = (problem, dp, m, band, limit, budget, spread_floor, share)
+                args = (problem, dp, m, band, limit, budget, spread_floor, resume)
                 found, proof = _interior_then_bounded(*args)
             else:
                 found, proof = by_spans(problem, dp, band, limit, budget, spread_floor, listing=True)
@@ -214,12 +221,12 @@ def _interior_then_bounded(
     limit: int,
     budget: WorkBudget,
     floor: int,
-    share: float,
+    resume: bool,
 ) -> tuple[tuple[tuple[int, ...], int] | None, str]:
-    """The interior search after the bounded search's trial; after a trial of
-    ``ENDS_TRIAL_SHARE`` it gets ``ENDS_INTERIOR_SHARE`` of what is left, and the bounded
-    search resumes with the rest from the spreads either has ruled out. Raises ``Stopped``."""
-    resume = share == ENDS_TRIAL_SHARE
+    """The interior search after the bounded search's trial; with ``resume`` (after a trial
+    of ``ENDS_TRIAL_SHARE`` or ``ENDS_WIDE_SHARE``) it gets ``ENDS_INTERIOR_SHARE`` of what
+    is left, and the bounded search resumes with the rest from the spreads either has ruled
+    out. Raises ``Stopped``."""
     interior = budget.part(ENDS_INTERIOR_SHARE) if resume else budget
     try:
         found = solve_by_ends(*_ends_args(problem, m, band), limit, interior, floor)

@@ -96,8 +96,8 @@ def test_depth_four_tries_the_interior_search_first(monkeypatch: pytest.MonkeyPa
 
     small = Problem(784, 10, 10**6, (4,), constraints=Constraints(monotone="non-increasing"))
     budget = WorkBudget(10**9)
-    settled, found, floor = ends_module.quick_by_ends(*args(small), budget, words, units)
-    assert settled and floor == 0 and 0 < budget.given - budget.left <= words + 10**4
+    settled, found, floor, wide = ends_module.quick_by_ends(*args(small), budget, words, units)
+    assert settled and floor == 0 and not wide and 0 < budget.given - budget.left <= words + 10**4
     assert found == ends_module.solve_by_ends(*args(small), WorkBudget(10**10))
     assert found is not None and count_params(chain(784, found[0], 10)) == found[1] == 10**6
     (r,) = solve(small).results
@@ -106,8 +106,8 @@ def test_depth_four_tries_the_interior_search_first(monkeypatch: pytest.MonkeyPa
     # 4 -> 3, 5e8, widths at most 16,770: the interior search alone needs about 4.8e7 words
     far = Problem(4, 3, 5 * 10**8, (4,), constraints=Constraints(max_width=16770))
     budget = WorkBudget(10**9)
-    settled, found, floor = ends_module.quick_by_ends(*args(far), budget, words, units)
-    assert not settled and found is None and floor > 0 and budget.given - budget.left >= words
+    settled, found, floor, wide = ends_module.quick_by_ends(*args(far), budget, words, units)
+    assert not settled and not wide and found is None and floor > 0 and budget.given - budget.left >= words
     (after,) = solve(far).results
     monkeypatch.setattr(solver_module, "ENDS_QUICK_DEPTH", 0)
     (alone,) = solve(far).results
@@ -117,7 +117,7 @@ def test_depth_four_tries_the_interior_search_first(monkeypatch: pytest.MonkeyPa
 
     large = Problem(784, 10, 10**12, (4,))
     budget = WorkBudget(10**9)
-    assert ends_module.quick_by_ends(*args(large), budget, words, units) == (False, None, 0)
+    assert ends_module.quick_by_ends(*args(large), budget, words, units) == (False, None, 0, True)
     assert budget.left == budget.given  # not tried: nothing spent
 
 
@@ -341,3 +341,18 @@ def test_wide_tuples_only_add_to_the_sketch(monkeypatch: pytest.MonkeyPatch) -> 
         assert wide <= alone
         better += wide < alone
     assert better >= 3
+
+
+def test_depth_four_above_the_quick_width_gives_the_bounded_search_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Above ``ENDS_QUICK_UNITS`` (no pins) the bounded search's trial gets
+    ``ENDS_WIDE_SHARE`` of the budget: 4 -> 3, 5e12, depth 4 is proven within the default
+    budget (a quarter left it `feasible`), its widths recounting to the target."""
+    problem = Problem(4, 3, 5 * 10**12, (4,))
+    (r,) = solve(problem, SolverSettings(time_limit=30)).results
+    assert r.status is Status.OPTIMAL and r.proof == "bounded search"
+    assert r.widths is not None and plain_count(4, r.widths, 3, True) == problem.params
+    monkeypatch.setattr(solver_module, "ENDS_WIDE_SHARE", solver_module.ENDS_TRIAL_SHARE)
+    (quarter,) = solve(problem, SolverSettings(time_limit=3)).results
+    assert quarter.status is Status.FEASIBLE and quarter.spread is not None and quarter.spread >= r.spread
