@@ -270,8 +270,9 @@ def reach_bounded(
         band = (min(a[0] for _, a in alive), max(a[-1] for _, a in alive))
         search: _Search | Sweep | None = None
         entries, wanted = table_entries(dp, span, band), [d for _, a in alive for d in a]
-        if sweep_applies(dp, span, pairs, layers, len(wanted), entries):
-            sweep = Sweep(dp, pairs, layers, budget)  # depth 4: no tables where it pays
+        ends = sweep_applies(dp, span, pairs, layers, len(wanted), entries)
+        if ends is not None:
+            sweep = Sweep(dp, pairs, layers, budget, ends)  # depth 4: no tables where it pays
             search = sweep if sweep.pays(wanted, entries) else None
         if search is None:
             if table_bytes(dp, span, band) > MAX_TABLE_BYTES:

@@ -72,23 +72,32 @@ def table_ns(dp: DepthDP, span: int, entries: int) -> int:
 
 def sweep_applies(
     dp: DepthDP, span: int, pairs: np.ndarray, layers: list[np.ndarray], queries: int, entries: int
-) -> bool:
-    """Depth 4, at most ``MAX_SWEEP_PAIRS`` interior pairs, ``queries`` passes (their fixed
-    part) cheaper than building the tables of ``entries``, and intervals for both ends."""
+) -> tuple[np.ndarray, ...] | None:
+    """Where the sweep may serve (depth 4, at most ``MAX_SWEEP_PAIRS`` interior pairs,
+    ``queries`` passes, their fixed part, cheaper than building the tables of ``entries``,
+    intervals for both ends): those :func:`intervals`, else ``None``."""
     if dp.depth != 4 or (span + 1) ** 2 > MAX_SWEEP_PAIRS or queries * PASS_NS > table_ns(dp, span, entries):
-        return False
-    return intervals(pairs, layers) is not None
+        return None
+    return intervals(pairs, layers)
 
 
 class Sweep:
     """The exact queries of :class:`~cpshape.bounded.BoundedReach` for depth 4 (see the
     module docstring); one serves every window whose rules cut the offsets alike."""
 
-    def __init__(self, dp: DepthDP, pairs: np.ndarray, layers: list[np.ndarray], budget: WorkBudget) -> None:
+    def __init__(
+        self,
+        dp: DepthDP,
+        pairs: np.ndarray,
+        layers: list[np.ndarray],
+        budget: WorkBudget,
+        ends: tuple[np.ndarray, ...] | None = None,
+    ) -> None:
+        """``ends``: the :func:`intervals` of these masks, if already known."""
         self.dp, self.budget = dp, budget
         q, beta, s = dp.rules.multiple_of, int(dp.bias), len(layers[0]) - 1
         qq = q * q
-        ends = intervals(pairs, layers)
+        ends = intervals(pairs, layers) if ends is None else ends
         if ends is None:
             raise ValueError("the rules do not leave the end offsets intervals")
         lo1, hi1, lo4, hi4 = ends
