@@ -13,40 +13,26 @@ on bitsets of ``(2ms+1)(ms^2+1)`` bits instead of the count's whole range.
 It applies when the window's rules do not depend on ``w``: no pins, width bounds that do
 not cut the window, and ratio rules that every pair of widths in the window satisfies
 (monotone rules are fine: they compare the ``d_i``; so is a ratio bound of exactly 1, the
-monotone rule it implies). Otherwise the solver uses the window DP.
+monotone rule it implies). Otherwise the solver uses the window DP. The shared count's
+listing of every count at once needs only the pairs ``(D, K)``: :mod:`cpshape.listing`.
 """
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 from functools import cached_property
-
-import numpy as np
 
 from .dp import BudgetExhausted, DepthDP, WorkBudget
 from .spec import Monotone
 
 __all__ = [
-    "AggregateCounts",
     "AggregateReach",
     "aggregate_applies",
-    "aggregate_counts",
-    "listable_bases",
     "reach_aggregate",
 ]
 
 #: Counts up to this fit numpy's int64 with room for the sums below.
 INT64_SAFE = 2**62
-#: Largest ``(D, K)`` membership table (booleans) kept for :meth:`AggregateCounts.member`.
-MEMBER_TABLE = 2**24
-#: A range of counts is listed through a boolean mask (no sorting) when it holds at most this
-#: many counts and at most ``MASK_DENSITY`` per listing step; else the listing is sorted.
-MASK_BAND, MASK_DENSITY = 1 << 24, 512
-#: Budget words per step of a listing (mask or sort) and of a membership test, as measured.
-LIST_WORDS, SORT_WORDS, MEMBER_WORDS = 4, 48, 4
-#: Candidates tested at once by :meth:`AggregateCounts.member` (bounds its temporary arrays).
-MEMBER_BLOCK = 1 << 15
 #: Budget words per row of the tables and base window that :func:`reach_aggregate` passes
 #: over in Python (about 2 us here, at 2-4 s per 1e9 words).
 ROW_WORDS = 512
@@ -280,136 +266,3 @@ def reach_aggregate(
         if reach.ceil(low) is not None:
             found.append(reach)
     return found
-
-
-class AggregateCounts:
-    """Every count one depth reaches in the band at one span, all base widths at once, in numpy.
-
-    With ``K = q*(a*d_1 + c*d_m) + q^2*T + beta*q*(D + d_1 + d_m)/2`` the count is
-    ``F0(w) + q^2*w*D + K``, and the ``(D, K)`` pairs (``pairs``) do not depend on ``w``: one
-    table per span lists a range's counts (:meth:`counts`, ``pairs`` steps per base whose
-    counts meet the range) or tests given counts (:meth:`member`, a few steps per count and
-    base), whichever is cheaper for the caller (:meth:`list_cost`, :meth:`member_cost`).
-    Both charge the budget at about their cost.
-    """
-
-    def __init__(self, dp: DepthDP, tables: _Tables, bases: list[int], low: int, high: int) -> None:
-        q, beta = dp.rules.multiple_of, int(dp.bias)
-        self.low, self.high = low, high
-        rows = tables.rows
-        # every row's T bits at once: fixed-length bytes, one unpack, (row, T) per set bit
-        size = (tables.t_row + 7) // 8
-        raw = np.frombuffer(b"".join(row.to_bytes(size, "little") for *_, row in rows), np.uint8)
-        which, t = np.nonzero(np.unpackbits(raw.reshape(len(rows), size), axis=1, bitorder="little"))
-        d1, dm, big_d = (np.array([row[i] for row in rows], np.int64)[which] for i in range(3))
-        k = q * (dp.input_size * d1 + dp.output_size * dm) + beta * q * (big_d + d1 + dm) // 2 + q * q * t
-        self.d_max = 2 * (dp.depth - 1) * tables.span
-        self.k_max = int(k.max()) if len(k) else 0
-        self.table: np.ndarray | None = None
-        if (self.d_max + 1) * (self.k_max + 1) <= MEMBER_TABLE:  # mark the pairs: sorted, each once
-            self.table = np.zeros((self.d_max + 1, self.k_max + 1), bool)
-            self.table[big_d, k] = True
-            self.big_d, self.k = np.nonzero(self.table)
-        else:
-            keys = np.unique(big_d * (self.k_max + 1) + k)
-            self.big_d, self.k = keys // (self.k_max + 1), keys % (self.k_max + 1)
-        self.pairs = len(self.k)
-        # per base: F0(w), q^2*w and its range of counts (both ends grow with w)
-        self.f0 = [dp.uniform(w) for w in bases]
-        self.step = [q * q * w for w in bases]
-        self.tops = [f0 + qw * self.d_max + self.k_max for f0, qw in zip(self.f0, self.step, strict=True)]
-        self._per_count = (tables.span + 2) * (self.k_max // min(self.step, default=1) + 2)
-
-    def _bases(self, lo: int, hi: int) -> range:
-        """The bases whose counts can meet ``[lo, hi]``."""
-        return range(bisect.bisect_left(self.tops, lo), bisect.bisect_right(self.f0, hi))
-
-    def _plan(self, lo: int, hi: int) -> tuple[range, bool, int]:
-        """How :meth:`counts` lists ``[lo, hi]``: the bases whose counts meet it, whether they
-        are marked in a mask (dense enough, small enough) rather than sorted, and the budget
-        words that takes."""
-        bases = self._bases(lo, hi)
-        steps = self.pairs * len(bases)
-        masked = hi - lo < min(MASK_BAND, MASK_DENSITY * steps)
-        return bases, masked, LIST_WORDS * steps + (hi - lo) // 16 if masked else SORT_WORDS * steps
-
-    def list_cost(self, lo: int, hi: int) -> int:
-        """Budget words :meth:`counts` spends on ``[lo, hi]``."""
-        return self._plan(lo, hi)[2]
-
-    def member_cost(self, n: int) -> int:
-        """Budget words :meth:`member` spends on ``n`` counts (no table: beyond any listing)."""
-        return n * self._per_count * MEMBER_WORDS if self.table is not None else 2**62
-
-    def counts(self, lo: int, hi: int, budget: WorkBudget) -> np.ndarray:
-        """Every reachable count in ``[lo, hi]`` (inside the band), sorted, each once: marked in
-        a mask of the range where that is small enough, else sorted."""
-        bases, masked, words = self._plan(lo, hi)
-        _spend(budget, words)
-        width = hi - lo + 1
-        mask = np.zeros(width, bool) if masked else None
-        parts = []
-        for i in bases:
-            found = (self.f0[i] - lo) + self.step[i] * self.big_d + self.k
-            if self.f0[i] < lo or self.tops[i] > hi:  # the base's counts straddle the range
-                found = found[(found >= 0) & (found < width)]
-            if mask is None:
-                parts.append(found)
-            else:
-                mask[found] = True
-        if mask is not None:
-            return np.flatnonzero(mask) + lo
-        return np.unique(np.concatenate(parts)) + lo if parts else np.zeros(0, np.int64)
-
-    def member(self, counts: np.ndarray, budget: WorkBudget) -> np.ndarray:
-        """Which of the sorted ``counts`` are reachable (needs the table: see :meth:`member_cost`)."""
-        assert self.table is not None
-        _spend(budget, self.member_cost(len(counts)))
-        hit = np.zeros(len(counts), bool)
-        if not len(counts):
-            return hit
-        for i in self._bases(int(counts[0]), int(counts[-1])):
-            f0, qw = self.f0[i], self.step[i]
-            first, last = np.searchsorted(counts, [f0, self.tops[i] + 1])
-            for start in range(first, last, MEMBER_BLOCK):
-                x = counts[start : min(last, start + MEMBER_BLOCK)] - f0
-                # the D with 0 <= x - q^2*w*D <= k_max: at most k_max // (q^2*w) + 1 of them
-                d = np.maximum(-((self.k_max - x) // qw), 0)
-                found = hit[start : start + len(x)]
-                for _ in range(self.k_max // qw + 1):
-                    rest = x - qw * d
-                    ok = (d <= self.d_max) & (rest >= 0) & (rest <= self.k_max)
-                    found |= ok & self.table[np.minimum(d, self.d_max), np.clip(rest, 0, self.k_max)]
-                    d = d + 1
-        return hit
-
-
-def _spend(budget: WorkBudget, words: int) -> None:
-    budget.spend(64 * words)
-    if budget.exhausted:
-        raise BudgetExhausted
-
-
-def aggregate_counts(
-    dp: DepthDP, span: int, bases: list[int], low: int, high: int, budget: WorkBudget
-) -> AggregateCounts:
-    """Depth ``dp``'s counts in the band at spread up to ``q*span``, from the ``bases`` that
-    :func:`listable_bases` gave."""
-    tables = _tables(dp, span, budget)
-    _spend(budget, 3 * len(tables.rows) * tables.t_row)  # unpacking the rows
-    return AggregateCounts(dp, tables, bases, low, high)
-
-
-def listable_bases(dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget) -> list[int] | None:
-    """The bases of depth ``dp`` at this span if :func:`aggregate_counts` can list them: the
-    aggregate DP applies to every base, no count can overflow int64 and the tables take at
-    most a quarter of the budget left; else ``None``."""
-    m, s = dp.depth, span
-    bases = list(dp.bases(span, low, high))
-    if m < 4 or not all(aggregate_applies(dp, w, span) for w in bases):
-        return None
-    if bases and dp.uniform(bases[-1] + span) > INT64_SAFE:  # the largest count of the widest window
-        return None
-    if (s + 1) ** 3 * (m - 1) * (2 * m * s + 1) * ((m - 1) * s * s + 1) // 256 > budget.left // 4:
-        return None
-    return bases

@@ -1,7 +1,7 @@
 """Counts common to several depths at one span: the core of the exact shared count.
 
 Each depth's counts of spread at most ``q*span`` in the band come either as
-:class:`~cpshape.aggregate.AggregateCounts` (the aggregate DP applies to every base: numpy
+:class:`~cpshape.listing.AggregateCounts` (the aggregate DP applies to every base: numpy
 lists or tests many counts at once) or as the exact pieces of :func:`~cpshape.scan.reach_upto`
 (:class:`Counts`: ``ceil``, ``floor`` and ``hits`` one count at a time).
 :func:`closest_common_count` finds the common count closest to the target: where some depth
@@ -16,9 +16,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .aggregate import MASK_BAND, MASK_DENSITY, AggregateCounts, aggregate_counts, listable_bases
 from .bounded import BoundedReach
 from .dp import PAIR_WORDS, BudgetExhausted, DepthDP, Reach, Reachable, WorkBudget
+from .listing import MASK_BAND, MASK_DENSITY, AggregateCounts, aggregate_counts, listable_bases
 from .scan import reach_upto, span_limit
 from .spec import Problem
 from .tables import NODE_COST

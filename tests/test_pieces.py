@@ -14,14 +14,16 @@ from reference import nearest, obeys, plain_count, reachable_bits
 
 import cpshape.aggregate as aggregate_module
 import cpshape.common as common_module
+import cpshape.listing as listing_module
 import cpshape.scan as scan_module
 import cpshape.shared as shared_module
 import cpshape.solver as solver_module
 from cpshape import Constraints, Problem, SolverSettings, solve
-from cpshape.aggregate import aggregate_applies, aggregate_counts, listable_bases, reach_aggregate
+from cpshape.aggregate import aggregate_applies, reach_aggregate
 from cpshape.bounded import reach_bounded
 from cpshape.common import closest_common_count
 from cpshape.dp import BudgetExhausted, DepthDP, WorkBudget, reach_windows
+from cpshape.listing import aggregate_counts, listable_bases
 from cpshape.scan import depth_dp, reach_upto
 from cpshape.twolayer import WORK_PER_SPREAD, reach_line, reach_pairs
 
@@ -277,7 +279,7 @@ def test_aggregate_counts_list_and_test_like_brute_force(
     listing (through the mask or by sorting) of any sub-range and the membership test agree
     with an enumeration of every window's shapes."""
     if path == "sort":
-        monkeypatch.setattr(aggregate_module, "MASK_BAND", -1)
+        monkeypatch.setattr(listing_module, "MASK_BAND", -1)
     rng = random.Random(seed)
     depth, span = rng.randint(4, 5), rng.randint(0, 3 if seed % 2 else 2)
     p = _listing_problem(rng, depth)
@@ -330,9 +332,9 @@ def test_closest_common_count_by_rings_matches_brute_force(
     sets = [_brute_window_counts(p, m, span, low, high) for p, m in zip(problems, depths, strict=True)]
     common = set.intersection(*sets)
     expected = min(common, key=lambda n: (abs(n - target), n)) if common else None
-    for ring, table in ((1024, aggregate_module.MEMBER_TABLE), (rng.randint(1, 9), -1)):
+    for ring, table in ((1024, listing_module.MEMBER_TABLE), (rng.randint(1, 9), -1)):
         monkeypatch.setattr(common_module, "RING_MIN", ring)
-        monkeypatch.setattr(aggregate_module, "MEMBER_TABLE", table)  # -1: intersect listings
+        monkeypatch.setattr(listing_module, "MEMBER_TABLE", table)  # -1: intersect listings
         spans = [span] * len(depths)
         assert closest_common_count(dps, spans, low, high, target, WorkBudget(10**9)) == expected
 
