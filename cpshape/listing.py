@@ -23,6 +23,7 @@ import numpy as np
 
 from .aggregate import INT64_SAFE, _allowed, _monotone, aggregate_applies
 from .dp import BudgetExhausted, DepthDP, WorkBudget
+from .spec import Monotone
 
 __all__ = ["AggregateCounts", "aggregate_counts", "listable_bases", "pair_sets"]
 
@@ -35,9 +36,10 @@ MASK_BAND, MASK_DENSITY = 1 << 24, 512
 LIST_WORDS, SORT_WORDS, MEMBER_WORDS = 4, 48, 4
 #: Candidates tested at once by :meth:`AggregateCounts.member` (bounds its temporary arrays).
 MEMBER_BLOCK = 1 << 15
-#: Bits shifted by :func:`pair_sets` per budget word, and budget words per bit unpacked, as
-#: measured (784 -> 10, depth 12, span 16: 47e6 words, 0.12-0.29 s; 2-4 s per 1e9 words).
-SHIFT_BITS, UNPACK_WORDS = 128, 1
+#: Bits shifted by :func:`pair_sets` per budget word, and bits unpacked or table cells marked
+#: per budget word, as measured (2-4 s per 1e9 words; 784 -> 10 and 64 -> 10, depths 6-19,
+#: spans 10-30: 0.5-2x the time the rest of the exact searches take per word charged).
+SHIFT_BITS, UNPACK_BITS = 256, 4
 
 
 def _row(dp: DepthDP, span: int) -> int:
@@ -47,9 +49,11 @@ def _row(dp: DepthDP, span: int) -> int:
 
 
 def _cost(dp: DepthDP, span: int) -> int:
-    """Budget words of :func:`pair_sets` and of unpacking its bitsets."""
-    s, size = span, (2 * (dp.depth - 1) * span + 1) * _row(dp, span)
-    return (s + 1) ** 2 * (dp.depth - 1) * size // SHIFT_BITS + (s + 1) * size * UNPACK_WORDS
+    """Budget words of :func:`pair_sets` and of collecting its pairs in :class:`AggregateCounts`."""
+    m, s, rows = dp.depth, span, 2 * (dp.depth - 1) * span + 1
+    size, cells = rows * _row(dp, span), rows * (dp.input_size * span + _row(dp, span))
+    steps = (s + 1) ** 2 if _monotone(dp) is Monotone.NONE else (s + 1) * (s + 2) // 2
+    return steps * (m - 1) * size // SHIFT_BITS + ((s + 1) * size + cells) // UNPACK_BITS
 
 
 def pair_sets(dp: DepthDP, span: int) -> tuple[list[int], int]:
