@@ -56,6 +56,16 @@ def _cost(dp: DepthDP, span: int) -> int:
     return steps * (m - 1) * size // SHIFT_BITS + ((s + 1) * size + cells) // UNPACK_BITS
 
 
+
+def _offered(dp: DepthDP, span: int) -> int:
+    """The listing is offered where the aggregate DP's per-row tables (``(s+1)^3*(m-1)``
+    shifts of ``(2ms+1)*((m-1)s^2+1)`` bits) would fit, as before :func:`pair_sets`: beyond
+    that the exact pieces of the deep depths answer faster than listing them (100 -> 1,
+    10^9 +- 1 %, multiple of 4, non-increasing, depths 4-12 at span 27: listing depths 11 and
+    12 too ran out of a 5e9-word budget in 8.9 s)."""
+    m, s = dp.depth, span
+    return (s + 1) ** 3 * (m - 1) * (2 * m * s + 1) * ((m - 1) * s * s + 1) // 256
+
 def pair_sets(dp: DepthDP, span: int) -> tuple[list[int], int]:
     """Per first offset ``d_1``: every reachable ``(D, L)`` as one bitset, bit ``D*row + L``,
     and ``row``, where ``L = K/q - a*d_1 = c*d_m + q*T + beta*(d_1 + ... + d_m)`` (``K`` is a
@@ -206,13 +216,13 @@ def aggregate_counts(
 
 def listable_bases(dp: DepthDP, span: int, low: int, high: int, budget: WorkBudget) -> list[int] | None:
     """The bases of depth ``dp`` at this span if :func:`aggregate_counts` can list them: the
-    aggregate DP applies to every base, no count can overflow int64 and the tables take at
-    most a quarter of the budget left; else ``None``."""
+    aggregate DP applies to every base, no count can overflow int64, and both its cost and
+    :func:`_offered` are at most a quarter of the budget left; else ``None``."""
     bases = list(dp.bases(span, low, high))
     if dp.depth < 4 or not all(aggregate_applies(dp, w, span) for w in bases):
         return None
     if bases and dp.uniform(bases[-1] + span) > INT64_SAFE:  # the largest count of the widest window
         return None
-    if _cost(dp, span) > budget.left // 4:
+    if max(_cost(dp, span), _offered(dp, span)) > budget.left // 4:
         return None
     return bases

@@ -106,12 +106,13 @@ def test_membership_with_a_multiple_of_matches_the_listing(seed: int) -> None:
 
 def test_the_listing_is_charged_before_it_starts() -> None:
     """784 -> 10, depth 12, span 10: a budget below the DP's cost raises ``BudgetExhausted``
-    without building anything, and one under four times the cost is not offered the listing."""
+    without building anything; the listing is offered only where both its cost and the old
+    per-row tables' cost fit a quarter of the budget left."""
     p = Problem(784, 10, 10**9, (12,), tolerance="0.001")
     dp, (low, high), span = depth_dp(p, 12), p.band(), 10
-    cost = listing_module._cost(dp, span)
-    assert cost > 10**6
+    cost, offered = listing_module._cost(dp, span), listing_module._offered(dp, span)
+    assert 10**6 < cost < offered
     with pytest.raises(BudgetExhausted):
         aggregate_counts(dp, span, [9000], low, high, WorkBudget(cost - 1))
-    assert listable_bases(dp, span, low, high, WorkBudget(4 * cost - 8)) is None
-    assert listable_bases(dp, span, low, high, WorkBudget(4 * cost + 8))
+    assert listable_bases(dp, span, low, high, WorkBudget(4 * offered - 8)) is None
+    assert listable_bases(dp, span, low, high, WorkBudget(4 * offered + 8))
