@@ -8,8 +8,8 @@ The aggregate DP (:mod:`cpshape.aggregate`) writes every width of a window as
 
 The reachable pairs ``(D, K)`` do not depend on the base ``w``. :func:`pair_sets` finds them
 with one DP from the last layer to the first whose state, per offset of the current layer,
-is one bitset over ``(D, L)`` with ``L = K - q*a*d_1`` (everything but the first layer's
-input term, which the first offset adds at the end): ``(s+1)^2*(m-1)`` shifts of
+is one bitset over ``(D, L)`` with ``L = K/q - a*d_1`` (every ``K`` is a multiple of ``q``;
+the first layer's input term is added per first offset at the end): ``(s+1)^2*(m-1)`` shifts of
 ``(2(m-1)s+1)*(L_max+1)`` bits, against the per-row tables' ``(s+1)^3*(m-1)`` shifts that
 keep ``d_1`` and ``d_m`` apart for the shapes' widths. :class:`AggregateCounts` then lists a
 range's counts or tests given counts for every base at once.
@@ -56,7 +56,6 @@ def _cost(dp: DepthDP, span: int) -> int:
     return steps * (m - 1) * size // SHIFT_BITS + ((s + 1) * size + cells) // UNPACK_BITS
 
 
-
 def _offered(dp: DepthDP, span: int) -> int:
     """The listing is offered where the aggregate DP's per-row tables (``(s+1)^3*(m-1)``
     shifts of ``(2ms+1)*((m-1)s^2+1)`` bits) would fit, as before :func:`pair_sets`: beyond
@@ -65,6 +64,7 @@ def _offered(dp: DepthDP, span: int) -> int:
     12 too ran out of a 5e9-word budget in 8.9 s)."""
     m, s = dp.depth, span
     return (s + 1) ** 3 * (m - 1) * (2 * m * s + 1) * ((m - 1) * s * s + 1) // 256
+
 
 def pair_sets(dp: DepthDP, span: int) -> tuple[list[int], int]:
     """Per first offset ``d_1``: every reachable ``(D, L)`` as one bitset, bit ``D*row + L``,
@@ -110,8 +110,8 @@ class AggregateCounts:
             raw = np.frombuffer(bits.to_bytes((size + 7) // 8, "little"), np.uint8)
             return np.unpackbits(raw, bitorder="little")[:size].view(bool).reshape(self.d_max + 1, row)
 
-        if dense:
-            table = np.zeros((self.d_max + 1, top), bool)
+        table = np.zeros((self.d_max + 1, top), bool) if dense else None
+        if table is not None:
             for d1, bits in enumerate(layer):
                 table[:, a * d1 : a * d1 + row] |= flags(bits)
             keys = np.flatnonzero(table)
@@ -125,7 +125,7 @@ class AggregateCounts:
         last = int(units.max()) if len(units) else 0
         self.k, self.k_max, self.pairs = q * units, q * last, len(units)
         # the membership table over (D, K/q)
-        self.table: np.ndarray | None = table[:, : last + 1] if dense else None
+        self.table = None if table is None else table[:, : last + 1]
         # per base: F0(w), q^2*w and its range of counts (both ends grow with w)
         self.f0 = [dp.uniform(w) for w in bases]
         self.step = [q * q * w for w in bases]
