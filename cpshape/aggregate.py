@@ -31,8 +31,6 @@ __all__ = [
     "reach_aggregate",
 ]
 
-#: Counts up to this fit numpy's int64 with room for the sums below.
-INT64_SAFE = 2**62
 #: Budget words per row of the tables and base window that :func:`reach_aggregate` passes
 #: over in Python (about 2 us here, at 2-4 s per 1e9 words).
 ROW_WORDS = 512

@@ -21,12 +21,14 @@ import bisect
 
 import numpy as np
 
-from .aggregate import INT64_SAFE, _allowed, _monotone, aggregate_applies
+from .aggregate import _allowed, _monotone, aggregate_applies
 from .dp import BudgetExhausted, DepthDP, WorkBudget
 from .spec import Monotone
 
 __all__ = ["AggregateCounts", "aggregate_counts", "listable_bases", "pair_sets"]
 
+#: Counts up to this fit numpy's int64 with room for the sums in :meth:`AggregateCounts.counts`.
+INT64_SAFE = 2**62
 #: Largest ``(D, K)`` membership table (booleans) kept for :meth:`AggregateCounts.member`.
 MEMBER_TABLE = 2**24
 #: A range of counts is listed through a boolean mask (no sorting) when it holds at most this
