@@ -98,17 +98,19 @@ def _by_rings(
         inner += ring
         if not parts:
             continue
-        candidates = np.concatenate([first.counts(lo, hi, budget) for lo, hi in parts])
+        found = [first.counts(lo, hi, budget) for lo, hi in parts]  # per part, sorted
         for i in range(1, len(listed)):
-            if not len(candidates):
+            if not (n := sum(map(len, found))):
                 break
             counts = get(i)
             assert isinstance(counts, AggregateCounts)
-            if counts.member_cost(len(candidates)) < sum(counts.list_cost(lo, hi) for lo, hi in parts):
-                candidates = candidates[counts.member(candidates, budget)]
+            if counts.member_cost(n) < sum(counts.list_cost(lo, hi) for lo, hi in parts):
+                hit = counts.member(np.concatenate(found), budget)
+                ends = np.cumsum([len(f) for f in found])[:-1]
+                found = [f[h] for f, h in zip(found, np.split(hit, ends), strict=True)]
             else:
-                theirs = np.concatenate([counts.counts(lo, hi, budget) for lo, hi in parts])
-                candidates = np.intersect1d(candidates, theirs, assume_unique=True)
+                found = [f[counts.keep(f, lo, hi, budget)] for f, (lo, hi) in zip(found, parts, strict=True)]
+        candidates = np.concatenate(found)
         for x in candidates[np.lexsort((candidates, np.abs(candidates - target)))].tolist():
             budget.spend(64 * NODE_COST * len(others))
             if budget.exhausted:

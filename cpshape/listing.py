@@ -160,20 +160,33 @@ class AggregateCounts:
         a mask of the range where that is small enough, else sorted."""
         bases, masked, words = self._plan(lo, hi)
         _spend(budget, words)
-        width = hi - lo + 1
-        mask = np.zeros(width, bool) if masked else None
-        parts = []
-        for i in bases:
-            found = (self.f0[i] - lo) + self.step[i] * self.big_d + self.k
-            if self.f0[i] < lo or self.tops[i] > hi:  # the base's counts straddle the range
-                found = found[(found >= 0) & (found < width)]
-            if mask is None:
-                parts.append(found)
-            else:
-                mask[found] = True
-        if mask is not None:
-            return np.flatnonzero(mask) + lo
+        if masked:
+            return np.flatnonzero(self._mask(bases, lo, hi)) + lo
+        parts = [self._found(i, lo, hi) for i in bases]
         return np.unique(np.concatenate(parts)) + lo if parts else np.zeros(0, np.int64)
+
+    def keep(self, candidates: np.ndarray, lo: int, hi: int, budget: WorkBudget) -> np.ndarray:
+        """Which of the sorted ``candidates`` (all in ``[lo, hi]``) are reachable, by the same
+        listing of ``[lo, hi]`` as :meth:`counts` (and at its cost), read through its mask
+        where it has one instead of intersecting two sorted lists."""
+        bases, masked, words = self._plan(lo, hi)
+        if not masked:
+            return np.isin(candidates, self.counts(lo, hi, budget), assume_unique=True)
+        _spend(budget, words)
+        return self._mask(bases, lo, hi)[candidates - lo]
+
+    def _found(self, i: int, lo: int, hi: int) -> np.ndarray:
+        """Base ``i``'s counts in ``[lo, hi]``, less ``lo``."""
+        found = (self.f0[i] - lo) + self.step[i] * self.big_d + self.k
+        if self.f0[i] < lo or self.tops[i] > hi:  # the base's counts straddle the range
+            found = found[(found >= 0) & (found <= hi - lo)]
+        return found
+
+    def _mask(self, bases: range, lo: int, hi: int) -> np.ndarray:
+        mask = np.zeros(hi - lo + 1, bool)
+        for i in bases:
+            mask[self._found(i, lo, hi)] = True
+        return mask
 
     def member(self, counts: np.ndarray, budget: WorkBudget) -> np.ndarray:
         """Which of the sorted ``counts`` are reachable (needs the table: see :meth:`member_cost`)."""

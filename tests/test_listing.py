@@ -116,3 +116,29 @@ def test_the_listing_is_charged_before_it_starts() -> None:
         aggregate_counts(dp, span, [9000], low, high, WorkBudget(cost - 1))
     assert listable_bases(dp, span, low, high, WorkBudget(4 * offered - 8)) is None
     assert listable_bases(dp, span, low, high, WorkBudget(4 * offered + 8))
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("path", ["mask", "sort"])
+def test_keep_matches_the_listing(seed: int, path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``keep`` (through the listing's mask, or by ``isin`` where the listing is sorted) keeps
+    exactly the candidates the listing of the range holds."""
+    if path == "sort":
+        monkeypatch.setattr(listing_module, "MASK_BAND", -1)
+    rng = random.Random(seed)
+    depth, span = rng.randint(4, 7), rng.randint(1, 5)
+    a, c, bias = rng.randint(2, 60), rng.randint(1, 9), rng.random() < 0.5
+    p = Problem(a, c, 10**6, (depth,), bias=bias, constraints=_rules(rng))
+    dp = depth_dp(p, depth)
+    low = dp.uniform(rng.randint(3, 9))
+    high = low + rng.randint(1_000, 30_000)
+    bases = listable_bases(dp, span, low, high, WorkBudget(10**9))
+    assert bases
+    counts = aggregate_counts(dp, span, bases, low, high, WorkBudget(10**9))
+    lo = rng.randint(low, high)
+    hi = rng.randint(lo, high)
+    listed = set(counts.counts(lo, hi, WorkBudget(10**9)).tolist())
+    candidates = np.arange(lo, hi + 1, dtype=np.int64)
+    kept = candidates[counts.keep(candidates, lo, hi, WorkBudget(10**9))]
+    assert set(kept.tolist()) == listed
+    assert np.all(np.diff(kept) > 0)
