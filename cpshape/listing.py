@@ -52,8 +52,8 @@ def _row(dp: DepthDP, span: int) -> int:
 
 def _cost(dp: DepthDP, span: int) -> int:
     """Budget words of :func:`pair_sets` and of collecting its pairs in :class:`AggregateCounts`."""
-    m, s, rows = dp.depth, span, 2 * (dp.depth - 1) * span + 1
-    size, cells = rows * _row(dp, span), rows * (dp.input_size * span + _row(dp, span))
+    m, s, rows, row = dp.depth, span, 2 * (dp.depth - 1) * span + 1, _row(dp, span)
+    size, cells = rows * row, rows * (dp.input_size * span + row)
     steps = (s + 1) ** 2 if _monotone(dp) is Monotone.NONE else (s + 1) * (s + 2) // 2
     return steps * (m - 1) * size // SHIFT_BITS + ((s + 1) * size + cells) // UNPACK_BITS
 

@@ -58,6 +58,19 @@ def _rows_pairs(dp: DepthDP, span: int) -> set[tuple[int, int]]:
     return found
 
 
+def _band_counts(
+    rng: random.Random, p: Problem, span: int, bases_up_to: int, widths: tuple[int, int]
+) -> tuple[AggregateCounts, int, int]:
+    """The listing of ``p``'s only depth at ``span`` over a band from a uniform count at a
+    random base up to ``bases_up_to``, ``widths`` counts wide (drawn), with its ends."""
+    dp = depth_dp(p, p.depths[0])
+    low = dp.uniform(rng.randint(3, bases_up_to))
+    high = low + rng.randint(*widths)
+    bases = listable_bases(dp, span, low, high, WorkBudget(10**9))
+    assert bases
+    return aggregate_counts(dp, span, bases, low, high, WorkBudget(10**9)), low, high
+
+
 @pytest.mark.parametrize("seed", range(24))
 def test_pairs_match_the_offsets_and_the_row_tables(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Depths 4-9, spans 0-6, multiple-of up to 8, every order rule, biases on and off, both
@@ -91,12 +104,7 @@ def test_membership_with_a_multiple_of_matches_the_listing(seed: int) -> None:
     rules = Constraints(multiple_of=rng.choice([2, 3, 8]))
     a, c, bias = rng.randint(2, 50), rng.randint(1, 9), rng.random() < 0.5
     p = Problem(a, c, 10**6, (depth,), bias=bias, constraints=rules)
-    dp = depth_dp(p, depth)
-    low = dp.uniform(rng.randint(3, 8))
-    high = low + rng.randint(2_000, 20_000)
-    bases = listable_bases(dp, span, low, high, WorkBudget(10**9))
-    assert bases
-    counts = aggregate_counts(dp, span, bases, low, high, WorkBudget(10**9))
+    counts, low, high = _band_counts(rng, p, span, 8, (2_000, 20_000))
     assert counts.table is not None
     listed = counts.counts(low, high, WorkBudget(10**9))
     asked = np.arange(low, high + 1, dtype=np.int64)
@@ -129,12 +137,7 @@ def test_keep_matches_the_listing(seed: int, path: str, monkeypatch: pytest.Monk
     depth, span = rng.randint(4, 7), rng.randint(1, 5)
     a, c, bias = rng.randint(2, 60), rng.randint(1, 9), rng.random() < 0.5
     p = Problem(a, c, 10**6, (depth,), bias=bias, constraints=_rules(rng))
-    dp = depth_dp(p, depth)
-    low = dp.uniform(rng.randint(3, 9))
-    high = low + rng.randint(1_000, 30_000)
-    bases = listable_bases(dp, span, low, high, WorkBudget(10**9))
-    assert bases
-    counts = aggregate_counts(dp, span, bases, low, high, WorkBudget(10**9))
+    counts, low, high = _band_counts(rng, p, span, 9, (1_000, 30_000))
     lo = rng.randint(low, high)
     hi = rng.randint(lo, high)
     listed = set(counts.counts(lo, hi, WorkBudget(10**9)).tolist())
